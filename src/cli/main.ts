@@ -1,0 +1,42 @@
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { InputError } from "../errors.ts";
+import { runCommand } from "./run.ts";
+
+/*
+ * The `sim` command line: parses argv and hands each command to a function. One catch turns errors into
+ * exit codes: 2 for bad input (InputError: one clear line, no stack trace), 1 for anything else.
+ */
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const parser = yargs(argv)
+    .scriptName("sim")
+    .usage("$0 <command> [options]\n\nevictsim: a deterministic simulator of a Redis 7 server's memory, eviction and expiry.")
+    .command(runCommand((c) => (code = c)))
+    .demandCommand(1, "Name a command: sim run <scenario.yaml>")
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias("h", "help")
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new InputError(`${msg}\nRun 'sim --help' for usage.`);
+    });
+  await parser.parseAsync();
+  return code;
+}
+
+try {
+  process.exitCode = await main(hideBin(process.argv));
+} catch (e) {
+  if (e instanceof InputError) {
+    process.stderr.write(`sim: ${e.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`sim: internal error: ${(e as Error)?.stack ?? e}\nThis is a bug in evictsim; please report it with the scenario that caused it.\n`);
+    process.exitCode = 1;
+  }
+}

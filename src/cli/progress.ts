@@ -1,0 +1,47 @@
+import { formatDuration } from "../scenario/units.ts";
+
+/**
+ * Progress on stderr for runs longer than a couple of seconds: a bar redrawn in place on a terminal, a
+ * line every 10 s otherwise. Wall-clock time is read here, at the edge, never in the model.
+ */
+export class Progress {
+  private readonly start = performance.now();
+  private lastPrint = 0;
+  private drawn = false;
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly quiet: boolean;
+  private readonly label: string;
+
+  constructor(label: string, quiet: boolean) {
+    this.label = label;
+    this.quiet = quiet;
+  }
+
+  update(nowUs: number, durationUs: number, requests: number): void {
+    if (this.quiet) return;
+    const wall = (performance.now() - this.start) / 1000;
+    if (wall < 2) return;
+    if (wall - this.lastPrint < (this.tty ? 0.25 : 10)) return;
+    this.lastPrint = wall;
+    const frac = Number.isFinite(durationUs) ? Math.min(1, nowUs / durationUs) : NaN;
+    const rate = requests / wall;
+    const eta = frac > 0 ? wall * (1 / frac - 1) : NaN;
+    const bar = Number.isFinite(frac) ? `[${"#".repeat(Math.round(frac * 24)).padEnd(24, ".")}] ${(frac * 100).toFixed(0).padStart(3)}% ` : "";
+    const text =
+      `${this.label} ${bar}simulated ${formatDuration(Math.floor(nowUs / 1e6) * 1e6)}` +
+      `${Number.isFinite(durationUs) ? ` of ${formatDuration(durationUs)}` : ""} · ${(rate / 1e6).toFixed(2)}M req/s` +
+      (Number.isFinite(eta) ? ` · ETA ${Math.ceil(eta)}s` : "");
+    if (this.tty) {
+      process.stderr.write(`\r${text}\x1b[K`);
+      this.drawn = true;
+    } else process.stderr.write(`${text}\n`);
+  }
+
+  done(): void {
+    if (this.drawn) process.stderr.write("\r\x1b[K");
+  }
+
+  get elapsedSeconds(): number {
+    return (performance.now() - this.start) / 1000;
+  }
+}

@@ -1,0 +1,39 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, extname, isAbsolute, relative, resolve } from "node:path";
+import { stringify } from "yaml";
+import { InputError } from "../errors.ts";
+import { parseScenario } from "../scenario/parse.ts";
+import type { Scenario } from "../scenario/schema.ts";
+
+/** A scenario read from disk: validated, with its name and the paths it names resolved. */
+export interface LoadedScenario {
+  file: string;
+  name: string;
+  scenario: Scenario;
+  /** Absolute path of the trace, when the workload is a trace. */
+  tracePath?: string;
+}
+
+export function loadScenarioFile(file: string, set: string[] = []): LoadedScenario {
+  if (!existsSync(file)) throw new InputError(`${file}: no such scenario file`);
+  if (statSync(file).isDirectory()) throw new InputError(`${file}: is a directory, not a scenario file`);
+  const scenario = parseScenario(readFileSync(file, "utf8"), { file, set });
+  const name = scenario.name ?? basename(file, extname(file));
+  let tracePath: string | undefined;
+  if (scenario.workload.trace) {
+    const p = scenario.workload.trace.path;
+    tracePath = isAbsolute(p) ? p : resolve(dirname(file), p);
+    if (!existsSync(tracePath)) throw new InputError(`${file}: workload.trace.path: ${JSON.stringify(p)}: no such file (looked for ${tracePath})`);
+  }
+  return { file, name, scenario, tracePath };
+}
+
+/** The resolved scenario as YAML, every default filled in; paths made relative to `outDir`. */
+export function resolvedYaml(l: LoadedScenario, outDir: string, seed: number): string {
+  const sc = structuredClone(l.scenario) as Scenario;
+  sc.name = l.name;
+  sc.seed = seed;
+  if (sc.workload.trace && l.tracePath) sc.workload.trace.path = relative(outDir, l.tracePath);
+  const head = `# The scenario of this run with every default filled in (evictsim).\n# Re-run it with: sim run ${basename(outDir)}/scenario.resolved.yaml\n`;
+  return head + stringify(sc, { lineWidth: 0 });
+}

@@ -1,0 +1,189 @@
+import { NO_KEY } from "./keyspace.ts";
+import { estimateObjectIdleTime } from "./lru.ts";
+import { lfuDecrAndReturn, lfuTimeInMinutes } from "./lfu.ts";
+import { EVPOOL_SIZE } from "./pool.ts";
+import { CAND_ALLKEYS, CAND_NONE, SCORE_EXACT_LRU, SCORE_LFU, SCORE_LRU, SCORE_RANDOM, SCORE_TTL } from "./policies.ts";
+import type { RedisServer } from "./server.ts";
+
+/*
+ * ============================= performEvictions (evict.c, redis-model.md §4) =============================
+ *
+ * Redis calls performEvictions before every command while `maxmemory` ≠ 0. It measures the overshoot
+ * once (`to_free = used − maxmemory`), then evicts keys until the bytes freed by their deletes cover it,
+ * checking its time budget every 16 keys. Past the budget (maxmemory-eviction-tenacity, 500 µs by
+ * default) it starts a background eviction time event and lets the command run (EVICT_RUNNING). With
+ * no candidate at all (noeviction, or volatile-* with no TTL keys) it fails (EVICT_FAIL) and write
+ * commands are rejected with OOM.
+ *
+ * Our model's commands take no simulated time, so the budget is spent by a modelled cost per evicted
+ * key (EVICTION_KEY_COST_US). It matters only for bulk deficits (a large write, a lower maxmemory):
+ * in steady state one command's overshoot is one or two keys.
+ */
+
+export const EVICT_OK = 0;
+export const EVICT_RUNNING = 1;
+export const EVICT_FAIL = 2;
+
+/**
+ * Modelled wall time to evict one key, µs. [measured, redis-model.md §4.2] 54 789 evictions of small
+ * strings took 244 ms of eviction-exceeded time on a 7.0.15 server: ≈ 4.5 µs per key including the
+ * sampling, pool work, delete and propagation. We use 4 µs.
+ */
+export const EVICTION_KEY_COST_US = 4;
+
+/** evict.c evictionTimeLimitUs: the per-call eviction budget in µs for a tenacity 0..100. */
+export function evictionTimeLimitUs(tenacity: number): number {
+  if (tenacity <= 10) return 50 * tenacity;
+  if (tenacity < 100) return Math.floor(500 * Math.pow(1.15, tenacity - 10));
+  return Infinity;
+}
+
+/** The eviction score Redis would store in the pool for `key` (higher = better victim). */
+export function evictionScore(s: RedisServer, key: number): number {
+  const ks = s.ks;
+  switch (s.scoreKind) {
+    case SCORE_LRU:
+      return estimateObjectIdleTime(s.lruclock, ks.lru[key]);
+    case SCORE_LFU:
+      return 255 - lfuDecrAndReturn(ks.lru[key], lfuTimeInMinutes(s.nowMs), s.cfg.lfuDecayTime);
+    case SCORE_TTL:
+      // Redis stores ULLONG_MAX − expire_ms; only the order matters.
+      return -ks.expireAt[key];
+    default:
+      return 0;
+  }
+}
+
+/**
+ * evictionPoolPopulate for one DB: sample `maxmemory-samples` keys from its candidate dict and insert
+ * each into the pool with its score. Redis samples with dictGetSomeKeys, a run of adjacent buckets from
+ * a random start; we draw uniformly from the dense array (same expectation: bucket placement is random
+ * with respect to recency and frequency, redis-model.md §5.1 and §13).
+ */
+function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
+  const ks = s.ks;
+  const db = ks.dbs[dbIndex];
+  const allkeys = s.candidates === CAND_ALLKEYS;
+  const arr = allkeys ? db.all : db.vol;
+  const n = allkeys ? db.allN : db.volN;
+  const dict = allkeys ? db.main : db.expires;
+  const count = s.cfg.maxmemorySamples < n ? s.cfg.maxmemorySamples : n;
+  // dictGetSomeKeys performs up to `count` rehash steps first.
+  for (let j = 0; j < count && dict.rehashIdx >= 0; j++) s.used += dict.rehashStep();
+  const rng = s.rngEvict;
+  const pool = s.pool;
+  for (let j = 0; j < count; j++) {
+    const key = arr[Math.floor(rng.next() * n)];
+    // volatile-lru/lfu fetch the value object from the main dict by name.
+    if (!allkeys && s.scoreKind !== SCORE_TTL && db.main.rehashIdx >= 0) s.used += db.main.rehashStep();
+    pool.insert(evictionScore(s, key), key, dbIndex);
+  }
+}
+
+/** One victim from the pool policies, or NO_KEY when no DB has a candidate. */
+function pickFromPool(s: RedisServer): number {
+  const ks = s.ks;
+  const pool = s.pool;
+  const allkeys = s.candidates === CAND_ALLKEYS;
+  for (;;) {
+    let candidates = 0;
+    const active = s.activeDbs;
+    for (let i = 0; i < active.length; i++) {
+      const db = ks.dbs[active[i]];
+      const n = allkeys ? db.allN : db.volN;
+      if (n > 0) {
+        candidates += n;
+        evictionPoolPopulate(s, db.id);
+      }
+    }
+    if (candidates === 0) return NO_KEY;
+    for (let k = EVPOOL_SIZE - 1; k >= 0; k--) {
+      const key = pool.key[k];
+      if (key === NO_KEY) continue;
+      const dbId = pool.db[k];
+      pool.key[k] = NO_KEY;
+      pool.score[k] = 0;
+      const db = ks.dbs[dbId];
+      const dict = allkeys ? db.main : db.expires;
+      if (dict.rehashIdx >= 0) s.used += dict.rehashStep(); // dictFind
+      const alive = allkeys ? ks.allPos[key] !== NO_KEY && ks.dbOf[key] === dbId : ks.volPos[key] !== NO_KEY;
+      if (alive) return key;
+      // a ghost: deleted, evicted or without a TTL since it was sampled; keep walking left
+    }
+  }
+}
+
+/** One victim from the random policies: round-robin over DBs from a persistent cursor (next_db). */
+function pickRandom(s: RedisServer): number {
+  const ks = s.ks;
+  const allkeys = s.candidates === CAND_ALLKEYS;
+  const active = s.activeDbs;
+  const dbnum = s.cfg.databases;
+  // Redis tries j = (++next_db) % dbnum over every DB; empty DBs are skipped, so only DBs that hold
+  // keys (activeDbs, ascending) can be chosen: scan them cyclically from next_db + 1.
+  const start = (s.nextDb + 1) % dbnum;
+  let first = -1;
+  for (let i = 0; i < active.length; i++) if (active[i] >= start) { first = i; break; }
+  if (first < 0) first = 0;
+  for (let i = 0; i < active.length; i++) {
+    const db = ks.dbs[active[(first + i) % active.length]];
+    const n = allkeys ? db.allN : db.volN;
+    if (n > 0) {
+      s.nextDb = db.id;
+      const dict = allkeys ? db.main : db.expires;
+      if (dict.rehashIdx >= 0) s.used += dict.rehashStep(); // dictGetRandomKey
+      return (allkeys ? db.all : db.vol)[Math.floor(s.rngEvict.next() * n)];
+    }
+  }
+  // a full unsuccessful loop advances next_db by dbnum: unchanged modulo dbnum
+  return NO_KEY;
+}
+
+export function performEvictions(s: RedisServer): number {
+  const counted = s.used; // minus mem_not_counted_for_evict (AOF buffer, replica backlog): none modelled yet
+  if (counted <= s.maxmemory) {
+    if (s.exceededSince >= 0) {
+      s.stats.total_eviction_exceeded_us += s.sim.now - s.exceededSince;
+      s.exceededSince = -1;
+    }
+    return EVICT_OK;
+  }
+  let result: number;
+  if (s.candidates === CAND_NONE) {
+    result = EVICT_FAIL;
+  } else {
+    const toFree = counted - s.maxmemory;
+    const timeLimit = evictionTimeLimitUs(s.cfg.maxmemoryEvictionTenacity);
+    let freed = 0;
+    let n = 0;
+    result = EVICT_OK;
+    while (freed < toFree) {
+      const key =
+        s.scoreKind === SCORE_RANDOM ? pickRandom(s) : s.scoreKind === SCORE_EXACT_LRU ? s.ks.lruTail : pickFromPool(s);
+      if (key === NO_KEY) {
+        result = EVICT_FAIL;
+        break;
+      }
+      const before = s.used;
+      s.deleteKey(key);
+      freed += before - s.used;
+      s.stats.evicted_keys++;
+      n++;
+      if ((n & 15) === 0 && n * EVICTION_KEY_COST_US > timeLimit) {
+        if (!s.bgEvictionRunning) s.startBackgroundEviction(n * EVICTION_KEY_COST_US);
+        s.stats.eviction_time_limit_hits++;
+        break;
+      }
+    }
+    if (result !== EVICT_FAIL) result = s.bgEvictionRunning ? EVICT_RUNNING : EVICT_OK;
+  }
+  if (result === EVICT_OK) {
+    if (s.exceededSince >= 0) {
+      s.stats.total_eviction_exceeded_us += s.sim.now - s.exceededSince;
+      s.exceededSince = -1;
+    }
+  } else if (s.exceededSince < 0) {
+    s.exceededSince = s.sim.now;
+  }
+  return result;
+}

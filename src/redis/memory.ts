@@ -1,0 +1,109 @@
+import type { Allocator, SizeClassFn } from "./alloc.ts";
+import { allocatorFn } from "./alloc.ts";
+
+/*
+ * Memory accounting of string keys (redis-model.md §7.2–7.5), 64-bit, non-cluster Redis 7.0.
+ *
+ *   cost(key) = A(dictEntry 24) + A(key sds) + value + [TTL: A(expires dictEntry 24)]   (+ bucket shares)
+ *
+ * The bucket arrays of the main and expires dicts are modelled separately (dict.ts), because Redis frees
+ * them only on a cron shrink, never on delete.
+ */
+
+export const DICT_ENTRY_SIZE = 24; // sizeof(dictEntry): key ptr, value union, next
+export const ROBJ_SIZE = 16; // sizeof(robj): type/encoding/lru bit-fields, refcount, ptr
+export const EMBSTR_SIZE_LIMIT = 44; // OBJ_ENCODING_EMBSTR_SIZE_LIMIT: robj 16 + sdshdr8 3 + 44 + 1 = 64
+export const SHARED_INTEGERS = 10_000; // OBJ_SHARED_INTEGERS: shared objects for 0..9999
+
+/**
+ * Bytes of an sds string of `len` bytes: header by length class + the bytes + the NUL terminator
+ * (sds.c sdsReqType: hdr5 < 32, hdr8 < 256, hdr16 < 65 536, hdr32 < 2^32, else hdr64; the empty
+ * string uses hdr8).
+ */
+export function sdsAllocSize(len: number): number {
+  const hdr = len === 0 ? 3 : len < 32 ? 1 : len < 256 ? 3 : len < 65_536 ? 5 : len < 4_294_967_296 ? 9 : 17;
+  return hdr + len + 1;
+}
+
+/** How a string value is stored (object.c tryObjectEncoding). */
+export const ENC_SHARED = 0; // a shared integer object 0..9999: no allocation for the value
+export const ENC_INT = 1; // integer kept in the robj's pointer field: one 16-byte robj
+export const ENC_EMBSTR = 2; // robj and sds in one allocation (≤ 44 bytes)
+export const ENC_RAW = 3; // robj + separate sds
+
+/**
+ * The encoding Redis picks for a string value of `vlen` bytes. `intValue` is the value when it is a
+ * canonical decimal integer (no sign other than '-', no leading zeros, ≤ 20 chars, fits in int64),
+ * else -1 (or any negative number for negative integers pass `isInt`).
+ * Shared integers are used only when no LRU/LFU policy needs a per-key `lru` field (object.c
+ * tryObjectEncoding: `maxmemory == 0 || !(policy & MAXMEMORY_FLAG_NO_SHARED_INTEGERS)`).
+ */
+export function stringEncoding(vlen: number, isInt: boolean, intValue: number, sharedAllowed: boolean): number {
+  if (isInt && vlen <= 20) {
+    if (sharedAllowed && intValue >= 0 && intValue < SHARED_INTEGERS) return ENC_SHARED;
+    return ENC_INT;
+  }
+  return vlen <= EMBSTR_SIZE_LIMIT ? ENC_EMBSTR : ENC_RAW;
+}
+
+/** used_memory bytes of a string value with the given encoding. */
+export function stringValueBytes(A: SizeClassFn, vlen: number, enc: number): number {
+  switch (enc) {
+    case ENC_SHARED:
+      return 0;
+    case ENC_INT:
+      return A(ROBJ_SIZE);
+    case ENC_EMBSTR:
+      return A(ROBJ_SIZE + 3 + vlen + 1);
+    default:
+      return A(ROBJ_SIZE) + A(sdsAllocSize(vlen));
+  }
+}
+
+/** used_memory bytes of a string key without its TTL entry and without bucket shares. */
+export function stringKeyBytes(A: SizeClassFn, klen: number, vlen: number, enc: number): number {
+  return A(DICT_ENTRY_SIZE) + A(sdsAllocSize(klen)) + stringValueBytes(A, vlen, enc);
+}
+
+/** Extra used_memory bytes of a key's TTL: one entry in the expires dict (the key sds is shared). */
+export function ttlEntryBytes(A: SizeClassFn): number {
+  return A(DICT_ENTRY_SIZE);
+}
+
+/**
+ * What `MEMORY USAGE key` returns for a string key (object.c memoryCommand / objectComputeSize):
+ * value size + A(key sds) + sizeof(dictEntry) unrounded. INT → 16 (even when shared); EMBSTR →
+ * A(whole object); RAW → A(sds) + 16. Excludes the expires entry and bucket shares.
+ */
+export function memoryUsage(A: SizeClassFn, klen: number, vlen: number, enc: number): number {
+  let value: number;
+  if (enc === ENC_SHARED || enc === ENC_INT) value = ROBJ_SIZE;
+  else if (enc === ENC_EMBSTR) value = A(ROBJ_SIZE + 3 + vlen + 1);
+  else value = A(sdsAllocSize(vlen)) + ROBJ_SIZE;
+  return value + A(sdsAllocSize(klen)) + DICT_ENTRY_SIZE;
+}
+
+/**
+ * used_memory of an empty server right after startup (INFO `used_memory_startup`).
+ * Debian's 7.0.15 build on system jemalloc measured 876 184 B (redis-model.md §7.6). For the bundled
+ * allocator we have no measurement; startup allocations are dominated by a few large tables (shared
+ * objects, command table, 16 empty dbs), whose classes are the same in both builds, so we use the same
+ * figure. The validation suite (`sim replay`) is where this gets checked.
+ */
+export function startupUsedMemory(_allocator: Allocator): number {
+  return 876_184;
+}
+
+/** A small facade binding the accounting to one allocator. */
+export class MemoryModel {
+  readonly A: SizeClassFn;
+  readonly ttlEntry: number;
+  readonly startup: number;
+  readonly allocator: Allocator;
+  constructor(allocator: Allocator) {
+    this.allocator = allocator;
+    this.A = allocatorFn(allocator);
+    this.ttlEntry = ttlEntryBytes(this.A);
+    this.startup = startupUsedMemory(allocator);
+  }
+}

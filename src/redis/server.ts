@@ -1,0 +1,340 @@
+import type { Rng, Streams } from "../core/random.ts";
+import type { Sim } from "../core/sim.ts";
+import { US_PER_MS } from "../core/time.ts";
+import type { RedisConfig } from "./config.ts";
+import { HASHTABLE_MAX_LOAD_FACTOR, RESIZE_AVOID, RESIZE_ENABLE, type ExpandAllowed } from "./dict.ts";
+import { EVICT_FAIL, EVICT_OK, performEvictions } from "./evict.ts";
+import { activeExpireCycle, CYCLE_FAST, CYCLE_SLOW, ExpireState } from "./expire.ts";
+import { Keyspace, NO_KEY, type Db } from "./keyspace.ts";
+import { lfuInitial, lfuTimeInMinutes, updateLFU } from "./lfu.ts";
+import { lruClockAt } from "./lru.ts";
+import { MemoryModel, memoryUsage, stringEncoding, stringKeyBytes } from "./memory.ts";
+import { POLICIES, SCORE_EXACT_LRU, SCORE_LFU, sharesIntegers } from "./policies.ts";
+import { EvictionPool } from "./pool.ts";
+import { Stats } from "./stats.ts";
+
+export const WRITE_OK = 0;
+export const WRITE_OOM = 1;
+
+/**
+ * Buckets the cron's 1 ms of incremental rehashing migrates (server.c incrementallyRehash →
+ * dict.c dictRehashMilliseconds: 100-bucket steps until 1 ms has passed). Not measured; ≈ 50 ns a bucket.
+ * Only the time two tables coexist depends on it (redis-model.md §13, "may abstract" 3).
+ */
+export const CRON_REHASH_BUCKETS = 20_000;
+
+/**
+ * One modelled Redis 7.0 server: keyspace, memory, eviction, expiry. Commands are methods taking integer
+ * key ids; each runs Redis's per-command sequence (server.c processCommand / call):
+ * performEvictions when maxmemory ≠ 0 (rejecting writes on EVICT_FAIL), refresh the cached time, the
+ * command itself with lazy expiry and touch, then record the memory peak and run beforeSleep's fast
+ * expire cycle when gated in. Commands take no simulated time.
+ */
+export class RedisServer {
+  readonly ks: Keyspace;
+  readonly mem: MemoryModel;
+  readonly stats = new Stats();
+  readonly pool = new EvictionPool();
+  readonly expireState = new ExpireState();
+  /** used_memory, bytes. */
+  used: number;
+  readonly maxmemory: number;
+  readonly candidates: number;
+  readonly scoreKind: number;
+  readonly lfu: boolean;
+  readonly exactLru: boolean;
+  readonly sharedIntegers: boolean;
+  /** The cron-cached LRU clock (seconds mod 2^24). */
+  lruclock: number;
+  /** The command-start cached time, simulated ms. */
+  nowMs = 0;
+  /** True while a fork child exists (BGSAVE / AOF rewrite): no touches, no resizing. */
+  childActive = false;
+  resizePolicy = RESIZE_ENABLE;
+  /** DBs that may hold keys, ascending; the others are always empty and cost nothing to skip. */
+  activeDbs: number[] = [];
+  /** Round-robin DB cursor of the random policies (evict.c next_db). */
+  nextDb = 0;
+  bgEvictionRunning = false;
+  /** Start of the current over-limit period, µs, or −1 (stat_eviction_exceeded_time stopwatch). */
+  exceededSince = -1;
+  readonly rngEvict: Rng;
+  readonly rngLfu: Rng;
+  private readonly expandAllowed: ExpandAllowed;
+  private readonly cronKind: number;
+  private readonly bgEvictKind: number;
+  private rehashDb = 0;
+  readonly cronPeriodUs: number;
+
+  readonly cfg: RedisConfig;
+  readonly sim: Sim;
+
+  constructor(cfg: RedisConfig, sim: Sim, streams: Streams, capacity = 0) {
+    this.cfg = cfg;
+    this.sim = sim;
+    const policy = POLICIES[cfg.maxmemoryPolicy];
+    this.maxmemory = cfg.maxmemory;
+    this.candidates = policy.candidates;
+    this.scoreKind = policy.score;
+    this.lfu = policy.score === SCORE_LFU;
+    this.exactLru = policy.score === SCORE_EXACT_LRU;
+    this.sharedIntegers = sharesIntegers(cfg.maxmemoryPolicy, cfg.maxmemory);
+    this.ks = new Keyspace(cfg.databases, capacity, this.exactLru);
+    this.mem = new MemoryModel(cfg.allocator);
+    this.used = this.mem.startup;
+    this.stats.used_memory_peak = this.used;
+    this.rngEvict = streams.get("evict");
+    this.rngLfu = streams.get("lfu");
+    this.lruclock = lruClockAt(0);
+    // server.c dictExpandAllowed: near maxmemory a DB dict may run up to 1.618 keys per slot before it grows.
+    this.expandAllowed = (moreMem, ratio) =>
+      ratio > HASHTABLE_MAX_LOAD_FACTOR || this.maxmemory === 0 || this.used + moreMem <= this.maxmemory;
+    this.cronKind = sim.on(() => this.serverCron());
+    this.bgEvictKind = sim.on(() => this.evictionTimeProc());
+    // serverCron runs every 1000/hz ms (integer division).
+    this.cronPeriodUs = Math.floor(1000 / cfg.hz) * US_PER_MS;
+    sim.after(this.cronPeriodUs, this.cronKind);
+  }
+
+  /** Declares key id `key` (its DB and name length) before first use. */
+  defineKey(key: number, db: number, keyLen: number): void {
+    this.ks.ensure(key + 1);
+    this.ks.dbOf[key] = db;
+    this.ks.keyLen[key] = keyLen;
+    if (!this.activeDbs.includes(db)) {
+      this.activeDbs.push(db);
+      this.activeDbs.sort((a, b) => a - b);
+    }
+  }
+
+  // ============================== commands ==============================
+
+  /** GET: a read lookup. Returns true on a hit. */
+  get(key: number): boolean {
+    this.processCommand();
+    const hit = this.lookupKeyRead(key);
+    this.afterCommand();
+    return hit;
+  }
+
+  /**
+   * SET key value [PX ttl]: `vlen` value bytes; `intValue` ≥ 0 when the value is a canonical decimal
+   * integer (else −1); `ttlMs` > 0 sets a TTL, 0 clears any (SET without KEEPTTL).
+   * Returns WRITE_OK, or WRITE_OOM when rejected.
+   */
+  set(key: number, vlen: number, intValue: number, ttlMs: number): number {
+    if (this.processCommand() === EVICT_FAIL) {
+      this.stats.oom_rejected_writes++;
+      this.afterCommand();
+      return WRITE_OOM;
+    }
+    this.setKey(key, vlen, intValue, ttlMs);
+    this.afterCommand();
+    return WRITE_OK;
+  }
+
+  /** DEL: never rejected. Returns true when a live key was deleted. */
+  del(key: number): boolean {
+    this.processCommand();
+    const db = this.ks.dbs[this.ks.dbOf[key]];
+    let deleted = false;
+    if (!this.expireIfNeeded(key, db) && this.ks.allPos[key] !== NO_KEY) {
+      this.deleteKey(key);
+      deleted = true;
+    }
+    this.afterCommand();
+    return deleted;
+  }
+
+  /** MEMORY USAGE key: no touch, no expiry check, no stats (object.c memoryCommand). −1 if absent. */
+  memoryUsage(key: number): number {
+    const ks = this.ks;
+    if (ks.allPos[key] === NO_KEY) return -1;
+    return memoryUsage(this.mem.A, ks.keyLen[key], ks.valLen[key], ks.enc[key]);
+  }
+
+  // ============================== per-command sequence ==============================
+
+  private processCommand(): number {
+    this.stats.total_commands_processed++;
+    this.nowMs = Math.floor(this.sim.now / US_PER_MS);
+    if (this.maxmemory !== 0 && (this.used > this.maxmemory || this.exceededSince >= 0)) return performEvictions(this);
+    return EVICT_OK;
+  }
+
+  private afterCommand(): void {
+    if (this.used > this.stats.used_memory_peak) this.stats.used_memory_peak = this.used;
+    // beforeSleep: the fast expire cycle, gated (cheap test first).
+    if (this.expireState.timelimitExit && this.cfg.activeExpire) activeExpireCycle(this, CYCLE_FAST);
+  }
+
+  // ============================== db.c ==============================
+
+  /** expireIfNeeded: deletes `key` if its TTL has passed (strictly). Returns true if it was expired. */
+  private expireIfNeeded(key: number, db: Db): boolean {
+    const ks = this.ks;
+    if (db.expires.used === 0) return false;
+    if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep(); // getExpire → dictFind
+    if (ks.volPos[key] !== NO_KEY && this.nowMs > ks.expireAt[key]) {
+      this.deleteExpiredKey(key);
+      return true;
+    }
+    return false;
+  }
+
+  /** lookupKeyRead: lazy expiry, hit/miss counting, touch. */
+  private lookupKeyRead(key: number): boolean {
+    const ks = this.ks;
+    const db = ks.dbs[ks.dbOf[key]];
+    if (db.main.rehashIdx >= 0) this.used += db.main.rehashStep(); // dictFind
+    if (ks.allPos[key] === NO_KEY || this.expireIfNeeded(key, db)) {
+      this.stats.keyspace_misses++;
+      return false;
+    }
+    this.touch(key);
+    this.stats.keyspace_hits++;
+    return true;
+  }
+
+  /** The touch of lookupKey: LRU stamp or LFU update, skipped while a fork child exists. */
+  private touch(key: number): void {
+    if (this.exactLru) this.ks.lruMoveToHead(key);
+    if (this.childActive) return;
+    if (this.lfu) {
+      this.ks.lru[key] = updateLFU(
+        this.ks.lru[key],
+        lfuTimeInMinutes(this.nowMs),
+        this.cfg.lfuDecayTime,
+        this.cfg.lfuLogFactor,
+        this.rngLfu,
+      );
+    } else {
+      this.ks.lru[key] = this.lruclock;
+    }
+  }
+
+  /**
+   * t_string.c setGenericCommand → db.c setKey: lookupKeyWrite (lazy expiry, touch), dbAdd or
+   * dbOverwrite, removeExpire (no KEEPTTL), then setExpire when a TTL is given.
+   *
+   * Simplification: Redis allocates the value object while parsing the request, before performEvictions
+   * measures memory, and frees the argv key after the command; we allocate both at execution. This
+   * shifts where used_memory sits around maxmemory by less than one key's size.
+   */
+  private setKey(key: number, vlen: number, intValue: number, ttlMs: number): void {
+    const ks = this.ks;
+    const db = ks.dbs[ks.dbOf[key]];
+    const A = this.mem.A;
+    if (db.main.rehashIdx >= 0) this.used += db.main.rehashStep(); // lookupKeyWrite → dictFind
+    const enc = stringEncoding(vlen, intValue >= 0, intValue, this.sharedIntegers);
+    const bytes = stringKeyBytes(A, ks.keyLen[key], vlen, enc);
+    if (ks.allPos[key] !== NO_KEY && !this.expireIfNeeded(key, db)) {
+      this.touch(key);
+      // dbOverwrite: the new value object. Under LRU it carries its creation stamp (the clock now);
+      // under LFU the old object's (just-touched) lru field is copied, so the frequency survives.
+      if (!this.lfu) ks.lru[key] = this.lruclock;
+      this.used += bytes - ks.mem[key];
+    } else {
+      // dbAdd: value and key sds exist before dictAdd checks whether the table may grow.
+      this.used += bytes - A(24);
+      this.used += db.main.add(this.resizePolicy, this.expandAllowed);
+      this.used += A(24);
+      ks.link(key, db);
+      ks.lru[key] = this.lfu ? lfuInitial(lfuTimeInMinutes(this.nowMs)) : this.lruclock;
+      if (this.exactLru) ks.lruPushHead(key);
+    }
+    ks.mem[key] = bytes;
+    ks.valLen[key] = vlen;
+    ks.enc[key] = enc;
+    // removeExpire
+    if (db.expires.used > 0) {
+      if (ks.volPos[key] !== NO_KEY) this.removeExpire(key, db);
+      else if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep();
+    }
+    if (ttlMs > 0) {
+      // setExpire: dictFind on the main dict, then add to the expires dict.
+      if (db.main.rehashIdx >= 0) this.used += db.main.rehashStep();
+      this.used += db.expires.add(this.resizePolicy, this.expandAllowed);
+      this.used += this.mem.ttlEntry;
+      ks.linkVolatile(key, db);
+      ks.expireAt[key] = this.nowMs + ttlMs;
+    }
+  }
+
+  private removeExpire(key: number, db: Db): void {
+    this.used += db.expires.remove();
+    this.used -= this.mem.ttlEntry;
+    this.ks.unlinkVolatile(key, db);
+  }
+
+  /** dbSyncDelete: the expires entry first, then the main entry. */
+  deleteKey(key: number): void {
+    const ks = this.ks;
+    const db = ks.dbs[ks.dbOf[key]];
+    if (db.expires.used > 0) {
+      if (ks.volPos[key] !== NO_KEY) this.removeExpire(key, db);
+      else if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep();
+    }
+    this.used += db.main.remove();
+    this.used -= ks.mem[key];
+    ks.unlink(key, db);
+    if (this.exactLru) ks.lruRemove(key);
+  }
+
+  /** deleteExpiredKeyAndPropagate: delete and count in expired_keys. */
+  deleteExpiredKey(key: number): void {
+    this.deleteKey(key);
+    this.stats.expired_keys++;
+  }
+
+  // ============================== time events ==============================
+
+  /** serverCron: LRU clock, databasesCron (slow expire cycle, shrink, 1 ms rehash), then beforeSleep. */
+  private serverCron(): void {
+    this.nowMs = Math.floor(this.sim.now / US_PER_MS);
+    this.lruclock = lruClockAt(this.nowMs);
+    if (this.cfg.activeExpire) activeExpireCycle(this, CYCLE_SLOW);
+    if (!this.childActive) {
+      const ks = this.ks;
+      for (const id of this.activeDbs) {
+        const db = ks.dbs[id];
+        this.used += db.main.shrinkIfNeeded(this.resizePolicy);
+        this.used += db.expires.shrinkIfNeeded(this.resizePolicy);
+      }
+      // incrementallyRehash: the first DB (from a persistent cursor) with a table being rehashed gets 1 ms.
+      const dbnum = this.cfg.databases;
+      for (let j = 0; j < Math.min(16, dbnum); j++) {
+        const db = ks.dbs[this.rehashDb];
+        if (db.main.rehashing) {
+          this.used += db.main.rehashBuckets(CRON_REHASH_BUCKETS);
+          break;
+        }
+        if (db.expires.rehashing) {
+          this.used += db.expires.rehashBuckets(CRON_REHASH_BUCKETS);
+          break;
+        }
+        this.rehashDb = (this.rehashDb + 1) % dbnum;
+      }
+    }
+    if (this.cfg.activeExpire) activeExpireCycle(this, CYCLE_FAST);
+    if (this.used > this.stats.used_memory_peak) this.stats.used_memory_peak = this.used;
+    this.sim.after(this.cronPeriodUs, this.cronKind);
+  }
+
+  /** Called by performEvictions when it stops on its time budget after spending `spentUs`. */
+  startBackgroundEviction(spentUs: number): void {
+    this.bgEvictionRunning = true;
+    this.sim.after(Math.max(1, Math.round(spentUs)), this.bgEvictKind);
+  }
+
+  /**
+   * evictionTimeProc: a 0 ms time event that calls performEvictions once per event-loop iteration until
+   * it no longer reports RUNNING. We run the next slice as soon as the previous one's modelled time has
+   * passed.
+   */
+  private evictionTimeProc(): void {
+    this.bgEvictionRunning = false;
+    this.nowMs = Math.floor(this.sim.now / US_PER_MS);
+    performEvictions(this);
+  }
+}

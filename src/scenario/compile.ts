@@ -1,0 +1,211 @@
+import type { RedisConfig } from "../redis/config.ts";
+import type { PolicyName } from "../redis/policies.ts";
+import type { Allocator } from "../redis/alloc.ts";
+import {
+  empiricalDist,
+  fixedDist,
+  lognormalDist,
+  NO_TTL,
+  ttlJitter,
+  ttlUniform,
+  uniformIntDist,
+  type QuantileDist,
+  type TtlDist,
+} from "../workload/distributions.ts";
+import type { KeyClassSpec, Scenario } from "./schema.ts";
+import { parseDuration, parseFraction, parseMemory } from "./units.ts";
+
+/* Validated scenario (values as written) → the numbers the model runs on. Cannot fail: parse.ts checked. */
+
+const bytes = (v: unknown) => parseMemory(v)!;
+const micros = (v: unknown) => parseDuration(v)!;
+const frac = (v: unknown) => parseFraction(v)!;
+
+export function compileRedis(sc: Scenario): RedisConfig {
+  const r = sc.redis;
+  return {
+    maxmemory: bytes(r.maxmemory),
+    maxmemoryPolicy: r["maxmemory-policy"] as PolicyName,
+    maxmemorySamples: r["maxmemory-samples"],
+    maxmemoryEvictionTenacity: r["maxmemory-eviction-tenacity"],
+    hz: r.hz,
+    lfuLogFactor: r["lfu-log-factor"],
+    lfuDecayTime: r["lfu-decay-time"],
+    activeExpireEffort: r["active-expire-effort"],
+    activeExpire: true,
+    databases: r.databases,
+    allocator: r.allocator as Allocator,
+  };
+}
+
+export function compileSize(v: unknown): QuantileDist {
+  if (typeof v === "number" || typeof v === "string") return fixedDist(bytes(v));
+  const o = v as Record<string, unknown>;
+  switch (o.dist ?? "fixed") {
+    case "uniform":
+      return uniformIntDist(bytes(o.min), bytes(o.max));
+    case "lognormal":
+      return lognormalDist(bytes(o.median), bytes(o.p99));
+    case "empirical":
+      return empiricalDist((o.values as unknown[]).map(bytes), o.weights as number[] | undefined);
+    default:
+      return fixedDist(bytes(o.size));
+  }
+}
+
+export function compileTtl(v: unknown): TtlDist {
+  if (v === "none" || v === 0 || v === null || v === undefined) return NO_TTL;
+  if (typeof v === "number" || typeof v === "string") {
+    const ms = Math.round(micros(v) / 1000);
+    return ms > 0 ? ttlJitter(ms, 0) : NO_TTL;
+  }
+  const o = v as Record<string, unknown>;
+  if (o.dist === "uniform") return ttlUniform(Math.round(micros(o.min) / 1000), Math.round(micros(o.max) / 1000));
+  return ttlJitter(Math.round(micros(o.ttl) / 1000), o.jitter === undefined ? 0 : frac(o.jitter));
+}
+
+export const POP_UNIFORM = 0;
+export const POP_ZIPF = 1;
+export const POP_HOTSET = 2;
+
+export interface Popularity {
+  kind: number;
+  alpha: number;
+  /** hot-set: fraction of keys that are hot, and the share of requests they get. */
+  hotKeys: number;
+  hotShare: number;
+  /** Rotates ranks over keys by this fraction of the keyspace (a hot set that moves). */
+  offset: number;
+}
+
+export function compilePopularity(v: unknown): Popularity {
+  const base = { kind: POP_UNIFORM, alpha: 1, hotKeys: 0, hotShare: 0, offset: 0 };
+  if (v === "uniform") return base;
+  if (v === "zipf") return { ...base, kind: POP_ZIPF };
+  const o = v as Record<string, unknown>;
+  const offset = o.offset === undefined ? 0 : frac(o.offset);
+  if (o.dist === "zipf") return { ...base, kind: POP_ZIPF, alpha: (o.alpha as number | undefined) ?? 1, offset };
+  if (o.dist === "hot-set") return { ...base, kind: POP_HOTSET, hotKeys: frac(o.keys), hotShare: frac(o.share), offset };
+  return { ...base, offset };
+}
+
+export const MODE_CACHE_ASIDE = 0;
+export const MODE_EXPLICIT = 1;
+
+/** One key class's settings in one phase. */
+export interface ClassPhase {
+  share: number;
+  size: QuantileDist;
+  ttl: TtlDist;
+  popularity: Popularity;
+  newKeys: number;
+}
+
+export interface ClassPlan {
+  name: string;
+  prefix: string;
+  db: number;
+  /** Key count, or −1 for unbounded. */
+  keys: number;
+  mode: number;
+  /** Explicit-mode mix, cumulative: [get, get+set] (del is the rest). */
+  opsCum: [number, number];
+  /** Settings per phase (one entry when the scenario has no phases). */
+  phases: ClassPhase[];
+}
+
+export interface PhasePlan {
+  name: string;
+  startUs: number;
+  endUs: number;
+  rate: number;
+}
+
+export interface WorkloadPlan {
+  kind: "generated" | "trace";
+  arrivals: "poisson" | "constant";
+  classes: ClassPlan[];
+  phases: PhasePlan[];
+  trace?: { path: string; mode: "cache-aside" | "literal" };
+}
+
+export interface Plan {
+  seed: number;
+  /** Simulated duration, µs; Infinity for a trace with no duration (it runs to its end). */
+  durationUs: number;
+  intervalUs: number;
+  redis: RedisConfig;
+  workload: WorkloadPlan;
+}
+
+function opsCum(ops: { get?: unknown; set?: unknown; del?: unknown }): [number, number] {
+  const g = ops.get === undefined ? 0 : frac(ops.get);
+  const s = ops.set === undefined ? 0 : frac(ops.set);
+  const d = ops.del === undefined ? 0 : frac(ops.del);
+  const t = g + s + d || 1;
+  return [g / t, (g + s) / t];
+}
+
+function classPlan(c: KeyClassSpec, sc: Scenario): ClassPlan {
+  const w = sc.workload;
+  const mode = (c.mode ?? w.mode) === "explicit" ? MODE_EXPLICIT : MODE_CACHE_ASIDE;
+  const base: ClassPhase = {
+    share: c.share,
+    size: compileSize(c["value-size"]),
+    ttl: compileTtl(c.ttl),
+    popularity: compilePopularity(c.popularity),
+    newKeys: c["new-keys"] === undefined ? 1 : frac(c["new-keys"]),
+  };
+  const phases = (w.phases ?? [{ classes: undefined }]).map((p) => {
+    const o = p.classes?.[c.name];
+    if (!o) return base;
+    return {
+      share: o.share ?? base.share,
+      size: o["value-size"] !== undefined ? compileSize(o["value-size"]) : base.size,
+      ttl: o.ttl !== undefined ? compileTtl(o.ttl) : base.ttl,
+      popularity: o.popularity !== undefined ? compilePopularity(o.popularity) : base.popularity,
+      newKeys: o["new-keys"] !== undefined ? frac(o["new-keys"]) : base.newKeys,
+    };
+  });
+  return {
+    name: c.name,
+    prefix: c["key-prefix"] ?? c.name,
+    db: c.db,
+    keys: c.keys === "unbounded" ? -1 : c.keys,
+    mode,
+    opsCum: opsCum(c.ops ?? w.ops),
+    phases,
+  };
+}
+
+export function compile(sc: Scenario): Plan {
+  const w = sc.workload;
+  const declared = sc.duration !== undefined ? micros(sc.duration) : undefined;
+  const phases: PhasePlan[] = [];
+  if (w.phases) {
+    let t = 0;
+    w.phases.forEach((p, i) => {
+      const d = micros(p.duration);
+      phases.push({ name: p.name ?? `phase ${i + 1}`, startUs: t, endUs: t + d, rate: p.rate ?? w.rate! });
+      t += d;
+    });
+    // the last phase lasts until the end of the run
+    if (declared !== undefined) phases[phases.length - 1].endUs = Math.max(phases[phases.length - 1].endUs, declared);
+  } else {
+    phases.push({ name: "main", startUs: 0, endUs: declared ?? Infinity, rate: w.rate ?? 0 });
+  }
+  const durationUs = declared ?? (w.trace ? Infinity : phases[phases.length - 1].endUs);
+  return {
+    seed: sc.seed,
+    durationUs,
+    intervalUs: micros(sc.output.interval),
+    redis: compileRedis(sc),
+    workload: {
+      kind: w.trace ? "trace" : "generated",
+      arrivals: w.arrivals,
+      classes: (w.classes ?? []).map((c) => classPlan(c, sc)),
+      phases,
+      trace: w.trace ? { path: w.trace.path, mode: w.trace.mode } : undefined,
+    },
+  };
+}

@@ -1,0 +1,294 @@
+import { z } from "zod";
+import { ALLOCATORS } from "../redis/alloc.ts";
+import { POLICY_NAMES } from "../redis/policies.ts";
+import { parseDuration, parseFraction, parseMemory } from "./units.ts";
+
+/*
+ * The scenario schema: the one place that lists every key, its default and what it allows
+ * (scenarios/reference.yaml shows the same with comments). The schema validates and fills defaults but
+ * keeps values as written (`100mb`, `1h`), so the resolved scenario written next to the results is
+ * itself a valid scenario; compile.ts turns it into numbers.
+ */
+
+type Ctx = z.RefinementCtx;
+const issue = (ctx: Ctx, message: string, path: (string | number)[] = []) =>
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message, path });
+const show = (v: unknown) => JSON.stringify(v);
+
+const memory = (min = 0) =>
+  z.union([z.number(), z.string()]).superRefine((v, ctx) => {
+    const b = parseMemory(v);
+    if (b === null) issue(ctx, `${show(v)} is not a memory size (bytes, or with a unit as in redis.conf: 100mb, 2gb, 512kb)`);
+    else if (b < min) issue(ctx, `${show(v)} must be at least ${min} bytes`);
+  });
+
+const duration = (positive = true) =>
+  z.union([z.number(), z.string()]).superRefine((v, ctx) => {
+    const us = parseDuration(v);
+    if (us === null) issue(ctx, `${show(v)} is not a duration (seconds, or with a unit: 500ms, 10s, 5m, 1h, 1d)`);
+    else if (us < 0 || (positive && us === 0)) issue(ctx, `${show(v)} must be ${positive ? "greater than 0" : "0 or more"}`);
+  });
+
+const fraction = (max = 1) =>
+  z.union([z.number(), z.string()]).superRefine((v, ctx) => {
+    const f = parseFraction(v);
+    if (f === null) issue(ctx, `${show(v)} is not a fraction (0.25 or 25%)`);
+    else if (f < 0 || f > max) issue(ctx, `${show(v)} must be between 0 and ${max === 1 ? "1 (100%)" : max}`);
+  });
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.number({ invalid_type_error: "must be a whole number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.enum(values, {
+    errorMap: (iss, ctx) => ({
+      message:
+        iss.code === "invalid_enum_value" ? `${show(iss.received)} is not one of ${values.join(", ")}` : `${show(ctx.data)} is not one of ${values.join(", ")}`,
+    }),
+  });
+
+// ---- distributions, checked by hand for clear messages --------------------------------------------
+
+/** value-size: 100 | "1kb" | {dist: fixed, size} | {dist: uniform, min, max} | {dist: lognormal, median, p99} | {dist: empirical, values, weights?} */
+export const valueSize = z.any().superRefine((v, ctx) => {
+  if (typeof v === "number" || typeof v === "string") {
+    const b = parseMemory(v);
+    if (b === null || b < 0) issue(ctx, `${show(v)} is not a size in bytes (e.g. 100, 1kb, or {dist: lognormal, median: 200, p99: 4kb})`);
+    return;
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    issue(ctx, `${show(v)} is not a size: give bytes or {dist: fixed|uniform|lognormal|empirical, …}`);
+    return;
+  }
+  const dist = v.dist ?? "fixed";
+  const allowed: Record<string, string[]> = {
+    fixed: ["size"],
+    uniform: ["min", "max"],
+    lognormal: ["median", "p99"],
+    empirical: ["values", "weights"],
+  };
+  if (!(dist in allowed)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
+  for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
+  const size = (k: string, required = true) => {
+    if (v[k] === undefined) {
+      if (required) issue(ctx, `missing (dist ${dist} needs ${allowed[dist].join(" and ")})`, [k]);
+      return null;
+    }
+    const b = parseMemory(v[k]);
+    if (b === null || b < 0) issue(ctx, `${show(v[k])} is not a size in bytes`, [k]);
+    return b;
+  };
+  if (dist === "fixed") size("size");
+  if (dist === "uniform") {
+    const lo = size("min"), hi = size("max");
+    if (lo !== null && hi !== null && lo > hi) issue(ctx, `min ${show(v.min)} is above max ${show(v.max)}`, ["min"]);
+  }
+  if (dist === "lognormal") {
+    const m = size("median"), p = size("p99");
+    if (m !== null && m < 1) issue(ctx, `must be at least 1 byte`, ["median"]);
+    if (m !== null && p !== null && p < m) issue(ctx, `p99 ${show(v.p99)} is below the median ${show(v.median)}`, ["p99"]);
+  }
+  if (dist === "empirical") {
+    if (!Array.isArray(v.values) || v.values.length === 0) return issue(ctx, `must be a non-empty list of sizes`, ["values"]);
+    v.values.forEach((x: unknown, i: number) => {
+      const b = parseMemory(x);
+      if (b === null || b < 0) issue(ctx, `${show(x)} is not a size in bytes`, ["values", i]);
+    });
+    if (v.weights !== undefined) {
+      if (!Array.isArray(v.weights) || v.weights.length !== v.values.length)
+        issue(ctx, `must be a list of ${v.values.length} non-negative numbers, one per value`, ["weights"]);
+      else v.weights.forEach((w: unknown, i: number) => typeof w === "number" && w >= 0 ? 0 : issue(ctx, `${show(w)} is not a non-negative number`, ["weights", i]));
+    }
+  }
+});
+
+/** ttl: none | 0 | 1h | {dist: fixed, ttl, jitter?} | {dist: uniform, min, max} */
+export const ttlSpec = z.any().superRefine((v, ctx) => {
+  if (v === "none" || v === 0 || v === null) return;
+  if (typeof v === "number" || typeof v === "string") {
+    const us = parseDuration(v);
+    if (us === null || us < 0) issue(ctx, `${show(v)} is not a TTL (none, or a duration: 30s, 10m, 1h)`);
+    else if (us > 0 && us < 1000) issue(ctx, `${show(v)} is below Redis's 1 ms TTL resolution`);
+    return;
+  }
+  if (typeof v !== "object" || Array.isArray(v)) return issue(ctx, `${show(v)} is not a TTL`);
+  const dist = v.dist ?? "fixed";
+  const allowed: Record<string, string[]> = { fixed: ["ttl", "jitter"], uniform: ["min", "max"] };
+  if (!(dist in allowed)) return issue(ctx, `${show(dist)} is not one of fixed, uniform`, ["dist"]);
+  for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
+  const dur = (k: string) => {
+    if (v[k] === undefined) {
+      issue(ctx, `missing`, [k]);
+      return null;
+    }
+    const us = parseDuration(v[k]);
+    if (us === null || us < 1000) issue(ctx, `${show(v[k])} is not a TTL of at least 1ms`, [k]);
+    return us;
+  };
+  if (dist === "fixed") {
+    dur("ttl");
+    if (v.jitter !== undefined) {
+      const f = parseFraction(v.jitter);
+      if (f === null || f < 0 || f >= 1) issue(ctx, `${show(v.jitter)} is not a jitter fraction in [0, 1) (e.g. 10%)`, ["jitter"]);
+    }
+  } else {
+    const lo = dur("min"), hi = dur("max");
+    if (lo !== null && hi !== null && lo > hi) issue(ctx, `min is above max`, ["min"]);
+  }
+});
+
+/** popularity: uniform | zipf | {dist: uniform|zipf|hot-set, alpha?, keys?, share?, offset?} */
+export const popularity = z.any().superRefine((v, ctx) => {
+  if (v === "uniform" || v === "zipf") return;
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    return issue(ctx, `${show(v)} is not a popularity: uniform, zipf, or {dist: zipf, alpha: 1.0} / {dist: hot-set, keys: 10%, share: 90%}`);
+  const dist = v.dist;
+  const allowed: Record<string, string[]> = { uniform: ["offset"], zipf: ["alpha", "offset"], "hot-set": ["keys", "share", "offset"] };
+  if (!(dist in allowed)) return issue(ctx, `${show(dist)} is not one of uniform, zipf, hot-set`, ["dist"]);
+  for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
+  if (v.alpha !== undefined && !(typeof v.alpha === "number" && v.alpha >= 0 && v.alpha <= 10)) issue(ctx, `${show(v.alpha)} must be a number from 0 to 10`, ["alpha"]);
+  for (const k of ["keys", "share", "offset"]) {
+    if (v[k] === undefined) {
+      if (dist === "hot-set" && k !== "offset") issue(ctx, `missing (hot-set needs keys and share)`, [k]);
+      continue;
+    }
+    const f = parseFraction(v[k]);
+    if (f === null || f < 0 || f > 1) issue(ctx, `${show(v[k])} is not a fraction from 0 to 1 (or 0%–100%)`, [k]);
+  }
+});
+
+const opsMix = z
+  .object({ get: fraction(), set: fraction(), del: fraction() })
+  .partial()
+  .strict();
+
+const MODES = ["cache-aside", "explicit"] as const;
+
+const keyClass = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '-' or '.'"),
+    keys: z.union([int(1), z.literal("unbounded")], { errorMap: () => ({ message: `must be a whole number of keys ≥ 1, or "unbounded"` }) }),
+    share: z.number().min(0, "must be 0 or more").default(1),
+    db: int(0, 15).default(0),
+    "key-prefix": z.string().optional(),
+    "value-size": valueSize.default(100),
+    ttl: ttlSpec.default("none"),
+    popularity: popularity.default("uniform"),
+    mode: oneOf(MODES).optional(),
+    ops: opsMix.optional(),
+    "new-keys": fraction().optional(),
+  })
+  .strict();
+
+const phaseClass = z
+  .object({
+    share: z.number().min(0, "must be 0 or more").optional(),
+    "value-size": valueSize.optional(),
+    ttl: ttlSpec.optional(),
+    popularity: popularity.optional(),
+    "new-keys": fraction().optional(),
+  })
+  .strict();
+
+const phase = z
+  .object({
+    name: z.string().optional(),
+    duration: duration(),
+    rate: z.number().min(0, "must be 0 or more").optional(),
+    classes: z.record(phaseClass).optional(),
+  })
+  .strict();
+
+const trace = z
+  .object({
+    path: z.string().min(1, "must name a file"),
+    mode: oneOf(["cache-aside", "literal"] as const).default("cache-aside"),
+  })
+  .strict();
+
+export const redisSection = z
+  .object({
+    maxmemory: memory().default(0),
+    "maxmemory-policy": oneOf(POLICY_NAMES as [string, ...string[]]).default("noeviction"),
+    "maxmemory-samples": int(1, 64).default(5),
+    "maxmemory-eviction-tenacity": int(0, 100).default(10),
+    hz: int(1, 500).default(10),
+    "lfu-log-factor": int(0).default(10),
+    "lfu-decay-time": int(0).default(1),
+    "active-expire-effort": int(1, 10).default(1),
+    databases: int(1, 16).default(16),
+    allocator: oneOf(ALLOCATORS as unknown as [string, ...string[]]).default("jemalloc-bundled"),
+  })
+  .strict();
+
+const workload = z
+  .object({
+    rate: z.number().positive("must be greater than 0").optional(),
+    arrivals: oneOf(["poisson", "constant"] as const).default("poisson"),
+    mode: oneOf(MODES).default("cache-aside"),
+    ops: opsMix.default({ get: 0.9, set: 0.1, del: 0 }),
+    classes: z.array(keyClass).min(1, "needs at least one key class").optional(),
+    phases: z.array(phase).min(1).optional(),
+    trace: trace.optional(),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    seed: int(0, 2 ** 32 - 1).default(1),
+    duration: duration().optional(),
+    redis: redisSection.default({}),
+    workload,
+    output: z.object({ interval: duration().default("1s") }).strict().default({}),
+  })
+  .strict()
+  .superRefine((sc, ctx) => {
+    const w = sc.workload;
+    if (w.trace && w.classes) issue(ctx, `give either classes or trace, not both`, ["workload", "trace"]);
+    if (!w.trace && !w.classes) issue(ctx, `missing: a generated workload needs classes (or give a trace)`, ["workload", "classes"]);
+    if (w.trace && w.phases) issue(ctx, `phases apply to generated workloads, not to a trace`, ["workload", "phases"]);
+    if (!w.trace) {
+      if (w.rate === undefined && !(w.phases ?? []).every((p) => p.rate !== undefined))
+        issue(ctx, `missing: requests per second for the generated workload`, ["workload", "rate"]);
+      if (sc.duration === undefined && !w.phases) issue(ctx, `missing: how long to simulate (e.g. 10m)`, ["duration"]);
+    }
+    const names = new Set<string>();
+    (w.classes ?? []).forEach((c, i) => {
+      if (names.has(c.name)) issue(ctx, `${show(c.name)} is used by two classes`, ["workload", "classes", i, "name"]);
+      names.add(c.name);
+      if (c.db >= sc.redis.databases) issue(ctx, `${c.db} is not below databases (${sc.redis.databases})`, ["workload", "classes", i, "db"]);
+      if (c["new-keys"] !== undefined && c.keys !== "unbounded") issue(ctx, `only unbounded classes create new keys`, ["workload", "classes", i, "new-keys"]);
+    });
+    if (w.classes && w.classes.every((c) => c.share === 0) && !w.phases) issue(ctx, `every class has share 0: no traffic`, ["workload", "classes"]);
+    (w.phases ?? []).forEach((p, i) => {
+      for (const name of Object.keys(p.classes ?? {}))
+        if (!names.has(name)) issue(ctx, `${show(name)} is not a class name; classes: ${[...names].join(", ")}`, ["workload", "phases", i, "classes", name]);
+    });
+  });
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type KeyClassSpec = z.output<typeof keyClass>;
+export type PhaseSpec = z.output<typeof phase>;
+
+/** Every key name the schema knows, for "did you mean" suggestions. */
+export function knownKeys(): string[] {
+  const out = new Set<string>();
+  const walk = (s: z.ZodTypeAny): void => {
+    const d = s._def;
+    if (s instanceof z.ZodObject) {
+      for (const [k, v] of Object.entries(s.shape as Record<string, z.ZodTypeAny>)) {
+        out.add(k);
+        walk(v);
+      }
+    } else if (d?.innerType) walk(d.innerType);
+    else if (d?.schema) walk(d.schema);
+    else if (s instanceof z.ZodArray) walk(s.element);
+    else if (s instanceof z.ZodRecord) walk(s.valueSchema);
+  };
+  walk(scenarioSchema);
+  for (const k of ["dist", "size", "min", "max", "median", "p99", "values", "weights", "jitter", "alpha", "offset"]) out.add(k);
+  return [...out];
+}
