@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, extname, isAbsolute, relative, resolve } from "node:path";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
 import { InputError } from "../errors.ts";
 import { parseScenario } from "../scenario/parse.ts";
@@ -34,6 +34,6 @@ export function resolvedYaml(l: LoadedScenario, outDir: string, seed: number): s
   sc.name = l.name;
   sc.seed = seed;
   if (sc.workload.trace && l.tracePath) sc.workload.trace.path = relative(outDir, l.tracePath);
-  const head = `# The scenario of this run with every default filled in (evictsim).\n# Re-run it with: sim run ${basename(outDir)}/scenario.resolved.yaml\n`;
+  const head = `# The scenario of this run with every default filled in (evictsim).\n# Re-run it with: sim run ${join(outDir, "scenario.resolved.yaml")}\n`;
   return head + stringify(sc, { lineWidth: 0 });
 }

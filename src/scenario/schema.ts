@@ -167,7 +167,11 @@ const MODES = ["cache-aside", "explicit"] as const;
 const keyClass = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '-' or '.'"),
-    keys: z.union([int(1), z.literal("unbounded")], { errorMap: () => ({ message: `must be a whole number of keys ≥ 1, or "unbounded"` }) }),
+    keys: z.union([int(1), z.literal("unbounded")], {
+      errorMap: (_iss, ctx) => ({
+        message: ctx.data === undefined ? `missing: a whole number of keys ≥ 1, or "unbounded"` : `${show(ctx.data)} is not a whole number of keys ≥ 1, or "unbounded"`,
+      }),
+    }),
     share: z.number().min(0, "must be 0 or more").default(1),
     db: int(0, 15).default(0),
     "key-prefix": z.string().optional(),

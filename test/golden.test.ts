@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { runPlan } from "../src/run.ts";
+import { compile } from "../src/scenario/compile.ts";
+import { parseScenario } from "../src/scenario/parse.ts";
+import { POLICY_NAMES } from "../src/redis/policies.ts";
+
+/*
+ * Golden numbers on fixed seeds (libCacheSim's habit): any change to the model that moves them shows up
+ * here. When a change is intended, run `GOLDEN_PRINT=1 npx vitest run test/golden.test.ts` and paste
+ * the printed table after checking that the movement is explained.
+ */
+
+const scenario = readFileSync(new URL("../scenarios/policy-comparison.yaml", import.meta.url), "utf8");
+
+const GOLDEN: Record<string, [number, number, number, number, number]> = {
+  // policy: [hit_ratio, evicted_keys, expired_keys, oom_rejected_writes, used_memory]
+"noeviction": [0.798143, 0, 0, 78166, 16777296],
+  "allkeys-lru": [0.796373, 79367, 0, 0, 16777160],
+  "allkeys-lfu": [0.804621, 74427, 0, 0, 16777176],
+  "allkeys-random": [0.777474, 90734, 0, 0, 16776896],
+  "volatile-lru": [0.730522, 80198, 0, 36601, 16777552],
+  "volatile-lfu": [0.744126, 72032, 0, 36601, 16777552],
+  "volatile-random": [0.71981, 86628, 0, 36601, 16777552],
+  "volatile-ttl": [0.716093, 88859, 0, 36601, 16777552],
+  "exact-lru": [0.797494, 78667, 0, 0, 16777088],
+};
+
+function run(policy: string) {
+  const sc = parseScenario(scenario, { set: [`redis.maxmemory-policy=${policy}`, "duration=30s"] });
+  const s = runPlan(compile(sc)).summary;
+  return [s.hit_ratio, s.evicted_keys, s.expired_keys, s.oom_rejected_writes, s.used_memory] as [number, number, number, number, number];
+}
+
+describe("policy-comparison.yaml, 30 s, seed 42", () => {
+  const results: Record<string, unknown> = {};
+  for (const policy of POLICY_NAMES) {
+    it(`runPlan(policy-comparison, ${policy}) reproduces its golden figures`, () => {
+      const got = run(policy);
+      results[policy] = got;
+      if (process.env.GOLDEN_PRINT) console.log(`  "${policy}": [${got.join(", ")}],`);
+      else expect(got).toEqual(GOLDEN[policy]);
+    });
+  }
+});
