@@ -6,6 +6,7 @@ import { RedisServer, WRITE_OOM } from "./redis/server.ts";
 import type { Plan } from "./scenario/compile.ts";
 import { Generator } from "./workload/generator.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, Request, type KeyRegistry, type RequestSource } from "./workload/request.ts";
+import type { TraceBatch, TraceReader } from "./workload/trace.ts";
 
 /*
  * runPlan: wires the kernel, the modelled server and a request source, and reports rows and a summary.
@@ -31,25 +32,48 @@ export interface RunResult {
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
-export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
-  const sim = new Sim();
-  const streams = new Streams(plan.seed);
-  const server = new RedisServer(plan.redis, sim, streams);
-  const source = plan.workload.kind === "trace" ? opts.source?.(server) : new Generator(plan, streams, server);
-  if (!source) throw new Error("a trace workload needs a request source");
+/**
+ * One run in progress: the kernel, the server, sampling and counters. Requests are fed one at a time
+ * (`feed`, from a RequestSource) or a batch at a time (`feedBatch`, from a trace reader); `finish`
+ * samples the last row and returns the summary.
+ */
+export class Runner {
+  readonly sim = new Sim();
+  readonly streams: Streams;
+  readonly server: RedisServer;
+  readonly plan: Plan;
+  private readonly opts: RunOptions;
+  requests = 0;
+  firstOomUs = -1;
+  lastT = 0;
+  rows = 0;
+  private last = { t: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0 };
+  /** True once a request at or past the run's end was seen: feed nothing more. */
+  ended = false;
 
-  // ---- sampling -------------------------------------------------------------------------------------
-  const st = server.stats;
-  let requests = 0;
-  let last = { t: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0 };
-  let rows = 0;
-  const sample = (): void => {
+  constructor(plan: Plan, opts: RunOptions = {}) {
+    this.plan = plan;
+    this.opts = opts;
+    this.streams = new Streams(plan.seed);
+    this.server = new RedisServer(plan.redis, this.sim, this.streams);
+    const sim = this.sim;
+    const sampleKind = sim.on(() => {
+      this.sample();
+      if (sim.now + plan.intervalUs <= plan.durationUs) sim.after(plan.intervalUs, sampleKind);
+    });
+    if (plan.intervalUs <= plan.durationUs) sim.at(plan.intervalUs, sampleKind);
+  }
+
+  private sample(): void {
+    const { sim, server } = this;
+    const st = server.stats;
+    const last = this.last;
     const t = sim.now;
     const dt = (t - last.t) / US_PER_S;
     const dh = st.keyspace_hits - last.hits, dm = st.keyspace_misses - last.misses;
     const row = [
       t / US_PER_S,
-      requests - last.requests,
+      this.requests - last.requests,
       dt > 0 ? round6((st.total_commands_processed - last.cmds) / dt) : 0,
       st.keyspace_hits,
       st.keyspace_misses,
@@ -66,27 +90,42 @@ export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
       st.oom_rejected_writes,
     ];
     if (row.length !== TIMESERIES_COLUMNS.length) throw new Error("timeseries row does not match its columns");
-    last = { t, requests, cmds: st.total_commands_processed, hits: st.keyspace_hits, misses: st.keyspace_misses, evicted: st.evicted_keys, expired: st.expired_keys };
-    rows++;
-    opts.onRow?.(row);
-  };
-  const sampleKind = sim.on(() => {
-    sample();
-    if (sim.now + plan.intervalUs <= plan.durationUs) sim.after(plan.intervalUs, sampleKind);
-  });
-  if (plan.intervalUs <= plan.durationUs) sim.at(plan.intervalUs, sampleKind);
+    this.last = {
+      t,
+      requests: this.requests,
+      cmds: st.total_commands_processed,
+      hits: st.keyspace_hits,
+      misses: st.keyspace_misses,
+      evicted: st.evicted_keys,
+      expired: st.expired_keys,
+    };
+    this.rows++;
+    this.opts.onRow?.(row);
+  }
 
-  // ---- the request loop -----------------------------------------------------------------------------
-  const req = new Request();
-  const end = plan.durationUs;
-  let firstOomUs = -1;
-  let lastT = 0;
-  while (source.next(req)) {
-    if (req.t >= end) break;
-    if (req.t < lastT) throw new Error(`requests out of time order at ${req.t} µs`);
-    lastT = req.t;
-    if (sim.nextEventTime() <= req.t) sim.advanceTo(req.t);
-    else sim.now = req.t;
+  /** Moves simulated time to `t` (firing due events); false if `t` is past the end of the run. */
+  private advance(t: number): boolean {
+    if (t >= this.plan.durationUs) {
+      this.ended = true;
+      return false;
+    }
+    if (t < this.lastT) throw new Error(`requests out of time order at ${t} µs`);
+    this.lastT = t;
+    const sim = this.sim;
+    if (sim.nextEventTime() <= t) sim.advanceTo(t);
+    else sim.now = t;
+    return true;
+  }
+
+  private counted(result: number): void {
+    if (result === WRITE_OOM && this.firstOomUs < 0) this.firstOomUs = this.sim.now;
+    if ((++this.requests & 0xffff) === 0) this.opts.onProgress?.(this.sim.now, this.plan.durationUs, this.requests);
+  }
+
+  /** Applies one request from a RequestSource (which fills the value of a cache-aside miss). */
+  feed(req: Request, source: RequestSource): boolean {
+    if (!this.advance(req.t)) return false;
+    const server = this.server;
     const key = req.key;
     let result = 0;
     switch (req.op) {
@@ -105,40 +144,87 @@ export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
       default:
         result = server.set(key, req.vlen, -1, req.ttlMs);
     }
-    if (result === WRITE_OOM && firstOomUs < 0) firstOomUs = sim.now;
-    if ((++requests & 0xffff) === 0) opts.onProgress?.(sim.now, end, requests);
+    this.counted(result);
+    return true;
   }
-  // A trace without a duration ends at its last request (rounded up to a whole interval for the last row).
-  const endUs = end === Infinity ? lastT : end;
-  sim.advanceTo(endUs);
-  if (last.t < endUs || rows === 0) sample();
 
-  const hits = st.keyspace_hits, misses = st.keyspace_misses;
-  const summary: Summary = {
-    scenario: opts.name ?? "scenario",
-    seed: plan.seed,
-    maxmemory_policy: plan.redis.maxmemoryPolicy,
-    maxmemory: plan.redis.maxmemory,
-    duration_s: endUs / US_PER_S,
-    requests,
-    total_commands_processed: st.total_commands_processed,
-    keyspace_hits: hits,
-    keyspace_misses: misses,
-    hit_ratio: hits + misses > 0 ? round6(hits / (hits + misses)) : "",
-    evicted_keys: st.evicted_keys,
-    expired_keys: st.expired_keys,
-    oom_rejected_writes: st.oom_rejected_writes,
-    first_oom_s: firstOomUs >= 0 ? firstOomUs / US_PER_S : "",
-    used_memory: server.used,
-    used_memory_peak: st.used_memory_peak,
-    used_memory_startup: server.mem.startup,
-    keys: server.ks.keys,
-    expires: server.ks.volatileKeys,
-    expired_stale_perc: round6(st.expired_stale_perc * 100),
-    expired_time_cap_reached_count: st.expired_time_cap_reached_count,
-    total_eviction_exceeded_time: Math.round(
-      (st.total_eviction_exceeded_us + (server.exceededSince >= 0 ? endUs - server.exceededSince : 0)) / 1000,
-    ),
-  };
-  return { summary, server, rows };
+  /** Applies a batch of trace requests; false once the run's end is reached. */
+  feedBatch(b: TraceBatch): boolean {
+    const server = this.server;
+    const { t, op, key, vlen, ttlMs } = b;
+    for (let i = 0; i < b.n; i++) {
+      if (!this.advance(t[i])) return false;
+      const k = key[i];
+      let result = 0;
+      switch (op[i]) {
+        case OP_CACHE_GET:
+          if (!server.get(k)) result = server.set(k, vlen[i], -1, ttlMs[i]);
+          break;
+        case OP_GET:
+          server.get(k);
+          break;
+        case OP_DEL:
+          server.del(k);
+          break;
+        default:
+          result = server.set(k, vlen[i], -1, ttlMs[i]);
+      }
+      this.counted(result);
+    }
+    return true;
+  }
+
+  /** Runs to the end of the run (a trace without a duration ends at its last request) and summarises. */
+  finish(): RunResult {
+    const { plan, sim, server } = this;
+    const st = server.stats;
+    const endUs = plan.durationUs === Infinity ? this.lastT : plan.durationUs;
+    sim.advanceTo(endUs);
+    if (this.last.t < endUs || this.rows === 0) this.sample();
+    const hits = st.keyspace_hits, misses = st.keyspace_misses;
+    const summary: Summary = {
+      scenario: this.opts.name ?? "scenario",
+      seed: plan.seed,
+      maxmemory_policy: plan.redis.maxmemoryPolicy,
+      maxmemory: plan.redis.maxmemory,
+      duration_s: endUs / US_PER_S,
+      requests: this.requests,
+      total_commands_processed: st.total_commands_processed,
+      keyspace_hits: hits,
+      keyspace_misses: misses,
+      hit_ratio: hits + misses > 0 ? round6(hits / (hits + misses)) : "",
+      evicted_keys: st.evicted_keys,
+      expired_keys: st.expired_keys,
+      oom_rejected_writes: st.oom_rejected_writes,
+      first_oom_s: this.firstOomUs >= 0 ? this.firstOomUs / US_PER_S : "",
+      used_memory: server.used,
+      used_memory_peak: st.used_memory_peak,
+      used_memory_startup: server.mem.startup,
+      keys: server.ks.keys,
+      expires: server.ks.volatileKeys,
+      expired_stale_perc: round6(st.expired_stale_perc * 100),
+      expired_time_cap_reached_count: st.expired_time_cap_reached_count,
+      total_eviction_exceeded_time: Math.round(
+        (st.total_eviction_exceeded_us + (server.exceededSince >= 0 ? endUs - server.exceededSince : 0)) / 1000,
+      ),
+    };
+    return { summary, server, rows: this.rows };
+  }
+}
+
+/** Runs a generated workload (or a synchronous request source) to the end. */
+export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
+  const runner = new Runner(plan, opts);
+  const source = plan.workload.kind === "trace" ? opts.source?.(runner.server) : new Generator(plan, runner.streams, runner.server);
+  if (!source) throw new Error("a trace workload needs a trace reader: use runPlanAsync");
+  const req = new Request();
+  while (source.next(req) && runner.feed(req, source));
+  return runner.finish();
+}
+
+/** Runs a trace workload, pulling batches from the reader. */
+export async function runPlanAsync(plan: Plan, trace: TraceReader, opts: RunOptions = {}): Promise<RunResult> {
+  const runner = new Runner(plan, opts);
+  for await (const batch of trace.batches(runner.server)) if (!runner.feedBatch(batch)) break;
+  return runner.finish();
 }

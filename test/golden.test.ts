@@ -15,15 +15,15 @@ const scenario = readFileSync(new URL("../scenarios/policy-comparison.yaml", imp
 
 const GOLDEN: Record<string, [number, number, number, number, number]> = {
   // policy: [hit_ratio, evicted_keys, expired_keys, oom_rejected_writes, used_memory]
-"noeviction": [0.798143, 0, 0, 78166, 16777296],
-  "allkeys-lru": [0.796373, 79367, 0, 0, 16777160],
-  "allkeys-lfu": [0.804621, 74427, 0, 0, 16777176],
-  "allkeys-random": [0.777474, 90734, 0, 0, 16776896],
-  "volatile-lru": [0.730522, 80198, 0, 36601, 16777552],
-  "volatile-lfu": [0.744126, 72032, 0, 36601, 16777552],
-  "volatile-random": [0.71981, 86628, 0, 36601, 16777552],
-  "volatile-ttl": [0.716093, 88859, 0, 36601, 16777552],
-  "exact-lru": [0.797494, 78667, 0, 0, 16777088],
+  "noeviction": [0.797685, 0, 0, 78687, 16778176],
+  "allkeys-lru": [0.796058, 79728, 0, 0, 16777072],
+  "allkeys-lfu": [0.804136, 74934, 0, 0, 16777184],
+  "allkeys-random": [0.77699, 91298, 0, 0, 16777128],
+  "volatile-lru": [0.7267, 79603, 0, 39756, 16777416],
+  "volatile-lfu": [0.740584, 71234, 0, 39794, 16777728],
+  "volatile-random": [0.71644, 85727, 0, 39794, 16777728],
+  "volatile-ttl": [0.712577, 88046, 0, 39794, 16777728],
+  "exact-lru": [0.796996, 79227, 0, 0, 16777192],
 };
 
 function run(policy: string) {

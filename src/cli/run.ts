@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
-import { CsvTraceSource } from "../io/trace-csv.ts";
-import { CsvStream, csv, RunDir } from "../io/output.ts";
-import { loadScenarioFile, resolvedYaml } from "../io/scenario-file.ts";
-import { SUMMARY_COLUMNS, TIMESERIES_COLUMNS, type Summary } from "../metrics/columns.ts";
-import { runPlan } from "../run.ts";
+import { loadScenarioFile, openTrace, type LoadedScenario } from "../io/scenario-file.ts";
+import type { Summary } from "../metrics/columns.ts";
+import { runPlan, runPlanAsync } from "../run.ts";
 import { compile } from "../scenario/compile.ts";
+import { writeRunDir } from "./common.ts";
 import { bytesToHuman } from "../scenario/units.ts";
 import { Progress } from "./progress.ts";
 
@@ -25,48 +24,31 @@ export interface RunOutcome {
 }
 
 /** `sim run`: load, validate, simulate, write the run directory atomically. */
-export function simRun(args: RunArgs, log: (s: string) => void = () => {}): RunOutcome {
+export async function simRun(args: RunArgs, log: (s: string) => void = () => {}): Promise<RunOutcome> {
   const loaded = loadScenarioFile(args.scenario, args.set ?? []);
-  if (args.seed !== undefined) {
-    if (!Number.isInteger(args.seed) || args.seed < 0 || args.seed >= 2 ** 32) throw new InputError(`--seed ${args.seed}: must be a whole number from 0 to 4294967295`);
-    loaded.scenario.seed = args.seed;
-  }
+  applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
   const dirPath = args.out ?? join("results", loaded.name);
-  const dir = new RunDir(dirPath);
   const progress = new Progress(loaded.name, Boolean(args.quiet));
-  const onSignal = () => {
-    dir.abandon();
-    process.stderr.write(`\nsim: interrupted; no result written\n`);
-    process.exit(130);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   try {
-    const ts = new CsvStream(dir.path("timeseries.csv"), TIMESERIES_COLUMNS.map((c) => c.name));
-    const result = runPlan(plan, {
-      name: loaded.name,
-      source: loaded.tracePath ? (reg) => new CsvTraceSource(loaded.tracePath!, plan.workload.trace!.mode, reg) : undefined,
-      onRow: (row) => ts.row(row),
-      onProgress: (now, dur, n) => progress.update(now, dur, n),
+    const summary = await writeRunDir(dirPath, loaded, async (row) => {
+      const opts = { name: loaded.name, onRow: row, onProgress: (now: number, dur: number, n: number) => progress.update(now, dur, n) };
+      const result = loaded.tracePath ? await runPlanAsync(plan, openTrace(plan, loaded), opts) : runPlan(plan, opts);
+      return result.summary;
     });
-    ts.flush();
     progress.done();
-    const s = result.summary;
-    dir.write("summary.csv", csv(SUMMARY_COLUMNS.map((c) => c.name), [SUMMARY_COLUMNS.map((c) => s[c.name])]));
-    dir.write("scenario.resolved.yaml", resolvedYaml(loaded, dirPath, loaded.scenario.seed));
-    dir.commit();
-    const outcome = { dir: dirPath, summary: s, wallSeconds: progress.elapsedSeconds };
+    const outcome = { dir: dirPath, summary, wallSeconds: progress.elapsedSeconds };
     log(infoText(outcome));
     return outcome;
-  } catch (e) {
-    progress.done();
-    dir.abandon();
-    throw e;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    progress.done();
   }
+}
+
+export function applySeed(loaded: LoadedScenario, seed: number | undefined): void {
+  if (seed === undefined) return;
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new InputError(`--seed ${seed}: must be a whole number from 0 to 4294967295`);
+  loaded.scenario.seed = seed;
 }
 
 /** A short INFO-style summary, as `redis-cli INFO` would print the same fields. */
@@ -116,9 +98,8 @@ export const runCommand = (setCode: (c: number) => void): CommandModule<object, 
       .example("$0 run scenarios/late-night-pager.yaml", "the classic incident: noeviction until writes fail")
       .example("$0 run scenarios/policy-comparison.yaml --set redis.maxmemory-policy=allkeys-lfu --out results/lfu", "another policy")
       .example("$0 run scenarios/policy-comparison.yaml --seed 7 --set redis.maxmemory=64mb", "another seed and size") as Argv<RunArgs>,
-  handler: (a: ArgumentsCamelCase<RunArgs>) => {
-    const o = simRun(a, a.quiet ? undefined : (s) => process.stdout.write(s + "\n"));
+  handler: async (a: ArgumentsCamelCase<RunArgs>) => {
+    await simRun(a, a.quiet ? undefined : (s) => process.stdout.write(s + "\n"));
     setCode(0);
-    void o;
   },
 });

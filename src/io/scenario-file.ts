@@ -4,6 +4,9 @@ import { stringify } from "yaml";
 import { InputError } from "../errors.ts";
 import { parseScenario } from "../scenario/parse.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import type { Plan } from "../scenario/compile.ts";
+import type { TraceReader } from "../workload/trace.ts";
+import { CsvTraceReader } from "./trace-csv.ts";
 
 /** A scenario read from disk: validated, with its name and the paths it names resolved. */
 export interface LoadedScenario {
@@ -17,7 +20,19 @@ export interface LoadedScenario {
 export function loadScenarioFile(file: string, set: string[] = []): LoadedScenario {
   if (!existsSync(file)) throw new InputError(`${file}: no such scenario file`);
   if (statSync(file).isDirectory()) throw new InputError(`${file}: is a directory, not a scenario file`);
-  const scenario = parseScenario(readFileSync(file, "utf8"), { file, set });
+  return scenarioFromText(readFileSync(file, "utf8"), file, set);
+}
+
+/** A trace file given on its own: a scenario that replays it with every default. */
+export function traceScenario(trace: string, set: string[] = []): LoadedScenario {
+  if (!existsSync(trace)) throw new InputError(`${trace}: no such file`);
+  const l = scenarioFromText(`workload:\n  trace:\n    path: ${JSON.stringify(basename(trace))}\n`, join(dirname(trace), "(trace)"), set);
+  l.name = basename(trace).replace(/\..*$/, "");
+  return l;
+}
+
+function scenarioFromText(text: string, file: string, set: string[]): LoadedScenario {
+  const scenario = parseScenario(text, { file, set });
   const name = scenario.name ?? basename(file, extname(file));
   let tracePath: string | undefined;
   if (scenario.workload.trace) {
@@ -36,4 +51,9 @@ export function resolvedYaml(l: LoadedScenario, outDir: string, seed: number): s
   if (sc.workload.trace && l.tracePath) sc.workload.trace.path = relative(outDir, l.tracePath);
   const head = `# The scenario of this run with every default filled in (evictsim).\n# Re-run it with: sim run ${join(outDir, "scenario.resolved.yaml")}\n`;
   return head + stringify(sc, { lineWidth: 0 });
+}
+
+/** The trace reader of a trace scenario. Our CSV format for now; more formats come with src/io/traces. */
+export function openTrace(plan: Plan, loaded: LoadedScenario): TraceReader {
+  return new CsvTraceReader(loaded.tracePath!, plan.workload.trace!.mode);
 }

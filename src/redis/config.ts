@@ -1,4 +1,5 @@
 import type { Allocator } from "./alloc.ts";
+import type { Accounting } from "./memory.ts";
 import type { PolicyName } from "./policies.ts";
 
 /** The server settings the model reads, named as in redis.conf (camelCased here). */
@@ -17,6 +18,10 @@ export interface RedisConfig {
   activeExpire: boolean;
   databases: number;
   allocator: Allocator;
+  /** Connected clients, each holding CLIENT_BYTES of used_memory. */
+  clients: number;
+  /** `redis` (Redis's used_memory) or `object-size` (value bytes only; not Redis). */
+  memoryAccounting: Accounting;
 }
 
 export const DEFAULT_REDIS_CONFIG: RedisConfig = {
@@ -31,4 +36,6 @@ export const DEFAULT_REDIS_CONFIG: RedisConfig = {
   activeExpire: true,
   databases: 16,
   allocator: "jemalloc-bundled",
+  clients: 1,
+  memoryAccounting: "redis",
 };

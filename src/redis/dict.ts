@@ -24,6 +24,8 @@ function nextPow2(n: number): number {
 }
 
 export class DictModel {
+  /** Bytes per bucket slot: 8 (a pointer), or 0 when only object sizes are counted. */
+  slotBytes = 8;
   /** Slots of table 0 (0 = no table allocated yet). */
   size0 = 0;
   /** Slots of table 1 while rehashing, else 0. */
@@ -42,7 +44,7 @@ export class DictModel {
 
   /** Bytes of the bucket arrays (8 per slot of each live table). */
   get bytes(): number {
-    return 8 * (this.size0 + this.size1);
+    return this.slotBytes * (this.size0 + this.size1);
   }
 
   get slots(): number {
@@ -63,7 +65,7 @@ export class DictModel {
     if (this.rehashIdx < 0) return 0;
     this.rehashIdx += n;
     if (this.rehashIdx < this.size0) return 0;
-    const freed = 8 * this.size0;
+    const freed = this.slotBytes * this.size0;
     this.size0 = this.size1;
     this.size1 = 0;
     this.rehashIdx = -1;
@@ -79,13 +81,13 @@ export class DictModel {
     if (this.size0 === 0) {
       // An empty dict gets its first table directly, with no expandAllowed check.
       this.size0 = DICT_HT_INITIAL_SIZE;
-      delta += 8 * DICT_HT_INITIAL_SIZE;
+      delta += this.slotBytes * DICT_HT_INITIAL_SIZE;
     } else if (this.rehashIdx < 0 && this.used >= this.size0) {
       const ratio = this.used / this.size0;
       const can = resize === RESIZE_ENABLE || Math.floor(ratio) > DICT_FORCE_RESIZE_RATIO;
       if (can) {
         const next = nextPow2(this.used + 1);
-        if (expandAllowed === null || expandAllowed(8 * next, ratio)) delta += this.startRehash(next);
+        if (expandAllowed === null || expandAllowed(this.slotBytes * next, ratio)) delta += this.startRehash(next);
       }
     }
     this.used++;
@@ -117,6 +119,6 @@ export class DictModel {
     this.rehashIdx = 0;
     const load = this.used / this.size0;
     this.stepBuckets = load > 0 ? Math.min(11, 1 / (1 - Math.exp(-load))) : 11;
-    return 8 * slots;
+    return this.slotBytes * slots;
   }
 }

@@ -7,22 +7,24 @@ import { Generator } from "../workload/generator.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, Request } from "../workload/request.ts";
 import { EVICT_FAIL, EVICT_OK, EVICT_RUNNING, performEvictions } from "./evict.ts";
 import { LFU_INIT_VAL } from "./lfu.ts";
+import { CLIENT_BYTES, LATENCY_HISTOGRAM_BYTES } from "./memory.ts";
 import { POLICY_NAMES, type PolicyName } from "./policies.ts";
 import { RedisServer, WRITE_OK, WRITE_OOM } from "./server.ts";
 import { Sim } from "../core/sim.ts";
 
 const MB = 1024 * 1024;
+const H = LATENCY_HISTOGRAM_BYTES;
 
 describe("RedisServer memory accounting", () => {
   it("set(key, 100 bytes) adds dictEntry + key sds + raw value + the first 4-slot table (bundled jemalloc)", () => {
     const { server } = makeServer({}, 10, 10);
     const before = server.used;
     expect(server.set(0, 100, -1, 0)).toBe(WRITE_OK);
-    // A(24)=24, A(1+10+1)=16, robj A(16)=16 + sds A(3+100+1)=112, buckets 4×8=32
-    expect(server.used - before).toBe(24 + 16 + 16 + 112 + 32);
+    // SET's latency histogram (first call), A(24)=24, A(1+10+1)=16, robj A(16)=16 + sds A(3+100+1)=112, buckets 4×8=32
+    expect(server.used - before).toBe(H + 24 + 16 + 16 + 112 + 32);
     // a TTL adds an expires entry A(24)=24 and the expires dict's first table (32)
     server.set(0, 100, -1, 60_000);
-    expect(server.used - before).toBe(24 + 16 + 16 + 112 + 32 + 24 + 32);
+    expect(server.used - before).toBe(H + 24 + 16 + 16 + 112 + 32 + 24 + 32);
   });
 
   it("set(key, 100 bytes) with jemalloc-debian rounds to 16-byte classes", () => {
@@ -30,7 +32,30 @@ describe("RedisServer memory accounting", () => {
     const before = server.used;
     server.set(0, 100, -1, 60_000);
     // A(24)=32, A(12)=16, 16 + A(104)=112, buckets 32, expires entry 32 + buckets 32
-    expect(server.used - before).toBe(32 + 16 + 16 + 112 + 32 + 32 + 32);
+    expect(server.used - before).toBe(H + 32 + 16 + 16 + 112 + 32 + 32 + 32);
+  });
+
+  it("starts at used_memory_startup plus its clients, and adds each command's histogram at its first call", () => {
+    const { server } = makeServer({ clients: 3 }, 10, 10);
+    expect(server.used).toBe(876_184 + 3 * 38_112);
+    expect(CLIENT_BYTES).toBe(38_112);
+    const u = server.used;
+    server.get(0);
+    server.get(1);
+    expect(server.used - u).toBe(24_688);
+    server.del(0);
+    expect(server.used - u).toBe(2 * 24_688);
+  });
+
+  it("object-size accounting (not Redis) counts value bytes only", () => {
+    const { server } = makeServer({ memoryAccounting: "object-size" }, 10, 10);
+    expect(server.used).toBe(0);
+    server.set(0, 100, -1, 5000);
+    server.set(1, 7, -1, 0);
+    server.get(2);
+    expect(server.used).toBe(107);
+    server.del(0);
+    expect(server.used).toBe(7);
   });
 
   it("memoryUsage(key) is what MEMORY USAGE reports (no TTL, no bucket share)", () => {
@@ -46,15 +71,15 @@ describe("RedisServer memory accounting", () => {
     const plain = makeServer({}, 10, 10).server;
     const u0 = plain.used;
     plain.set(0, 3, 123, 0); // SET k 123 with maxmemory 0: shared object, no value allocation
-    expect(plain.used - u0).toBe(24 + 16 + 0 + 32);
+    expect(plain.used - u0).toBe(H + 24 + 16 + 0 + 32);
     const lru = makeServer({ maxmemory: 100 * MB, maxmemoryPolicy: "allkeys-lru" }, 10, 10).server;
     const u1 = lru.used;
     lru.set(0, 3, 123, 0); // under allkeys-lru with maxmemory: its own INT-encoded robj
-    expect(lru.used - u1).toBe(24 + 16 + 16 + 32);
+    expect(lru.used - u1).toBe(H + 24 + 16 + 16 + 32);
     const big = makeServer({}, 10, 10).server;
     const u2 = big.used;
     big.set(0, 5, 10000, 0); // 10000 is not a shared integer
-    expect(big.used - u2).toBe(24 + 16 + 16 + 32);
+    expect(big.used - u2).toBe(H + 24 + 16 + 16 + 32);
   });
 
   it("memory returns to the startup baseline after deleting every key, bucket arrays aside", () => {
@@ -64,11 +89,11 @@ describe("RedisServer memory accounting", () => {
     expect(server.ks.keys).toBe(5000);
     for (let k = 0; k < 5000; k++) expect(server.del(k)).toBe(true);
     expect(server.ks.keys).toBe(0);
-    expect(server.used).toBe(startup + bucketBytes(server));
+    expect(server.used).toBe(startup + 2 * H + bucketBytes(server)); // SET's and DEL's histograms stay
     expect(bucketBytes(server)).toBeGreaterThan(8 * 8192); // not released by deletes, as in Redis
     // cron shrinks tables under 10 % full down to 4 slots each (after the incremental rehash)
     sim.advanceTo(2_000_000);
-    expect(server.used).toBe(startup + 32 + 32);
+    expect(server.used).toBe(startup + 2 * H + 32 + 32);
   });
 
   it("keeps both tables during an incremental rehash, then frees the old one", () => {

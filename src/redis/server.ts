@@ -8,10 +8,14 @@ import { activeExpireCycle, CYCLE_FAST, CYCLE_SLOW, ExpireState } from "./expire
 import { Keyspace, NO_KEY, type Db } from "./keyspace.ts";
 import { lfuInitial, lfuTimeInMinutes, updateLFU } from "./lfu.ts";
 import { lruClockAt } from "./lru.ts";
-import { MemoryModel, memoryUsage, stringEncoding, stringKeyBytes } from "./memory.ts";
+import { MemoryModel, memoryUsage, stringEncoding } from "./memory.ts";
 import { POLICIES, SCORE_EXACT_LRU, SCORE_LFU, sharesIntegers } from "./policies.ts";
 import { EvictionPool } from "./pool.ts";
 import { Stats } from "./stats.ts";
+
+const CMD_GET = 1;
+const CMD_SET = 2;
+const CMD_DEL = 4;
 
 export const WRITE_OK = 0;
 export const WRITE_OOM = 1;
@@ -80,8 +84,9 @@ export class RedisServer {
     this.exactLru = policy.score === SCORE_EXACT_LRU;
     this.sharedIntegers = sharesIntegers(cfg.maxmemoryPolicy, cfg.maxmemory);
     this.ks = new Keyspace(cfg.databases, capacity, this.exactLru);
-    this.mem = new MemoryModel(cfg.allocator);
-    this.used = this.mem.startup;
+    this.mem = new MemoryModel(cfg.allocator, cfg.memoryAccounting);
+    if (this.mem.objectSize) for (const db of this.ks.dbs) db.main.slotBytes = db.expires.slotBytes = 0;
+    this.used = this.mem.startup + cfg.clients * this.mem.clientBytes;
     this.stats.used_memory_peak = this.used;
     this.rngEvict = streams.get("evict");
     this.rngLfu = streams.get("lfu");
@@ -111,6 +116,7 @@ export class RedisServer {
 
   /** GET: a read lookup. Returns true on a hit. */
   get(key: number): boolean {
+    if ((this.commandsSeen & CMD_GET) === 0) this.firstCall(CMD_GET);
     this.processCommand();
     const hit = this.lookupKeyRead(key);
     this.afterCommand();
@@ -123,6 +129,7 @@ export class RedisServer {
    * Returns WRITE_OK, or WRITE_OOM when rejected.
    */
   set(key: number, vlen: number, intValue: number, ttlMs: number): number {
+    if ((this.commandsSeen & CMD_SET) === 0) this.firstCall(CMD_SET);
     if (this.processCommand() === EVICT_FAIL) {
       this.stats.oom_rejected_writes++;
       this.afterCommand();
@@ -135,6 +142,7 @@ export class RedisServer {
 
   /** DEL: never rejected. Returns true when a live key was deleted. */
   del(key: number): boolean {
+    if ((this.commandsSeen & CMD_DEL) === 0) this.firstCall(CMD_DEL);
     this.processCommand();
     const db = this.ks.dbs[this.ks.dbOf[key]];
     let deleted = false;
@@ -154,6 +162,18 @@ export class RedisServer {
   }
 
   // ============================== per-command sequence ==============================
+
+  /** Commands executed at least once (CMD_* bits): each allocates its latency histogram on first use. */
+  private commandsSeen = 0;
+
+  /**
+   * Redis allocates a command's latency histogram when the command first runs, in `call` after
+   * performEvictions; we add it before, which moves the first eviction by one histogram's worth.
+   */
+  private firstCall(bit: number): void {
+    this.commandsSeen |= bit;
+    this.used += this.mem.histogramBytes;
+  }
 
   private processCommand(): number {
     this.stats.total_commands_processed++;
@@ -227,7 +247,7 @@ export class RedisServer {
     const A = this.mem.A;
     if (db.main.rehashIdx >= 0) this.used += db.main.rehashStep(); // lookupKeyWrite → dictFind
     const enc = stringEncoding(vlen, intValue >= 0, intValue, this.sharedIntegers);
-    const bytes = stringKeyBytes(A, ks.keyLen[key], vlen, enc);
+    const bytes = this.mem.keyBytes(ks.keyLen[key], vlen, enc);
     if (ks.allPos[key] !== NO_KEY && !this.expireIfNeeded(key, db)) {
       this.touch(key);
       // dbOverwrite: the new value object. Under LRU it carries its creation stamp (the clock now);
@@ -236,9 +256,10 @@ export class RedisServer {
       this.used += bytes - ks.mem[key];
     } else {
       // dbAdd: value and key sds exist before dictAdd checks whether the table may grow.
-      this.used += bytes - A(24);
+      const entry = this.mem.objectSize ? 0 : A(24);
+      this.used += bytes - entry;
       this.used += db.main.add(this.resizePolicy, this.expandAllowed);
-      this.used += A(24);
+      this.used += entry;
       ks.link(key, db);
       ks.lru[key] = this.lfu ? lfuInitial(lfuTimeInMinutes(this.nowMs)) : this.lruclock;
       if (this.exactLru) ks.lruPushHead(key);

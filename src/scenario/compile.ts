@@ -1,6 +1,7 @@
 import type { RedisConfig } from "../redis/config.ts";
 import type { PolicyName } from "../redis/policies.ts";
 import type { Allocator } from "../redis/alloc.ts";
+import type { Accounting } from "../redis/memory.ts";
 import {
   empiricalDist,
   fixedDist,
@@ -35,6 +36,8 @@ export function compileRedis(sc: Scenario): RedisConfig {
     activeExpire: true,
     databases: r.databases,
     allocator: r.allocator as Allocator,
+    clients: r.clients,
+    memoryAccounting: r["memory-accounting"] as Accounting,
   };
 }
 

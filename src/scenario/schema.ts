@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ALLOCATORS } from "../redis/alloc.ts";
+import { ACCOUNTING } from "../redis/memory.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
 import { parseDuration, parseFraction, parseMemory } from "./units.ts";
 
@@ -222,6 +223,8 @@ export const redisSection = z
     "active-expire-effort": int(1, 10).default(1),
     databases: int(1, 16).default(16),
     allocator: oneOf(ALLOCATORS as unknown as [string, ...string[]]).default("jemalloc-bundled"),
+    clients: int(0, 1_000_000).default(1),
+    "memory-accounting": oneOf(ACCOUNTING as unknown as [string, ...string[]]).default("redis"),
   })
   .strict();
 

@@ -1,0 +1,319 @@
+import { Redis } from "ioredis";
+import { US_PER_S } from "../core/time.ts";
+import { InputError } from "../errors.ts";
+import { TIMESERIES_COLUMNS, type Summary } from "../metrics/columns.ts";
+import type { Plan } from "../scenario/compile.ts";
+import { Streams } from "../core/random.ts";
+import { Generator } from "../workload/generator.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, Request, type KeyRegistry } from "../workload/request.ts";
+import type { TraceReader } from "../workload/trace.ts";
+import { num, parseInfo } from "./info.ts";
+
+/*
+ * `sim replay`: drives a real Redis with exactly the workload `sim run` simulates (the same generator and
+ * seed, or the same trace), paced in real time by the requests' timestamps, and samples INFO into the
+ * same columns. Requests are grouped by millisecond and pipelined per group; a group is cut where a key
+ * repeats, so that a cache-aside GET that misses is followed by its SET before the next request for the
+ * same key, as in the simulator. Wall-clock time is read here (the edge), never in the model.
+ */
+
+export interface ReplayOptions {
+  url: string;
+  flush: boolean;
+  name: string;
+  onRow?: (row: number[]) => void;
+  warn?: (msg: string) => void;
+  onProgress?: (nowUs: number, durationUs: number, requests: number) => void;
+}
+
+export interface ReplayResult {
+  summary: Summary;
+  maxLagMs: number;
+  achievedRate: number;
+  redisVersion: string;
+  memAllocator: string;
+}
+
+interface Pending {
+  t: number;
+  op: number;
+  name: string;
+  db: number;
+  vlen: number;
+  ttlMs: number;
+  cls: number;
+  index: number;
+}
+
+const NULL_REGISTRY: KeyRegistry = { defineKey: () => {} };
+const wallMs = () => performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** The CONFIG SET lines that make the server match the scenario. */
+export function configFor(plan: Plan): [string, string][] {
+  const r = plan.redis;
+  return [
+    ["maxmemory", String(r.maxmemory)],
+    ["maxmemory-policy", r.maxmemoryPolicy],
+    ["maxmemory-samples", String(r.maxmemorySamples)],
+    ["maxmemory-eviction-tenacity", String(r.maxmemoryEvictionTenacity)],
+    ["hz", String(r.hz)],
+    ["lfu-log-factor", String(r.lfuLogFactor)],
+    ["lfu-decay-time", String(r.lfuDecayTime)],
+    ["active-expire-effort", String(r.activeExpireEffort)],
+  ];
+}
+
+async function* requestsOf(plan: Plan, trace?: TraceReader): AsyncGenerator<Pending> {
+  if (trace) {
+    for await (const b of trace.batches(NULL_REGISTRY)) {
+      for (let i = 0; i < b.n; i++)
+        yield { t: b.t[i], op: b.op[i], name: trace.keyName(b.key[i]), db: 0, vlen: b.vlen[i], ttlMs: b.ttlMs[i], cls: 0, index: 0 };
+    }
+    return;
+  }
+  const gen = new Generator(plan, new Streams(plan.seed), NULL_REGISTRY);
+  const req = new Request();
+  while (gen.next(req)) {
+    const db = plan.workload.classes[req.cls].db;
+    yield { t: req.t, op: req.op, name: gen.keyName(req.cls, req.index), db, vlen: req.vlen, ttlMs: req.ttlMs, cls: req.cls, index: req.index };
+  }
+}
+
+export async function replayPlan(plan: Plan, opts: ReplayOptions, trace?: TraceReader): Promise<ReplayResult> {
+  if (plan.redis.maxmemoryPolicy === "exact-lru") throw new InputError(`maxmemory-policy exact-lru is a reference policy; a real Redis does not have it`);
+  const clients = new Map<number, Redis>();
+  const client = (db: number): Redis => {
+    let c = clients.get(db);
+    if (!c) {
+      c = new Redis(opts.url, { db, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+      clients.set(db, c);
+    }
+    return c;
+  };
+  const main = client(0);
+  try {
+    await main.connect();
+  } catch (e) {
+    throw new InputError(`--redis ${opts.url}: cannot connect (${(e as Error).message})`);
+  }
+  try {
+    return await replayConnected(plan, opts, trace, client, main);
+  } finally {
+    for (const c of clients.values()) c.disconnect();
+  }
+}
+
+async function replayConnected(
+  plan: Plan,
+  opts: ReplayOptions,
+  trace: TraceReader | undefined,
+  client: (db: number) => Redis,
+  main: Redis,
+): Promise<ReplayResult> {
+  const warn = opts.warn ?? (() => {});
+  const server = parseInfo(await main.info("server"));
+  const redisVersion = server.get("redis_version") ?? "?";
+  if (!redisVersion.startsWith("7.")) warn(`the server is Redis ${redisVersion}; the model follows Redis 7.0`);
+  const dbsize = await main.dbsize();
+  if (opts.flush) await main.flushall();
+  else if (dbsize > 0) warn(`the server already holds ${dbsize} keys in db 0 (they take part; use --flush to start empty)`);
+  for (const [k, v] of configFor(plan)) {
+    try {
+      await main.config("SET", k, v);
+    } catch (e) {
+      throw new InputError(`CONFIG SET ${k} ${v} failed: ${(e as Error).message}`);
+    }
+  }
+  await main.config("RESETSTAT");
+  for (const db of new Set(plan.workload.classes.map((c) => c.db))) if (db !== 0) await client(db).connect();
+
+  const gen = trace ? null : new Generator(plan, new Streams(plan.seed), NULL_REGISTRY);
+  const values = new Map<number, string>();
+  const value = (n: number) => {
+    let v = values.get(n);
+    if (v === undefined) values.set(n, (v = "x".repeat(n)));
+    return v;
+  };
+  const fillReq = new Request();
+
+  // ---- sampling ----
+  const intervalUs = plan.intervalUs;
+  const durationUs = plan.durationUs;
+  let requests = 0, oom = 0, firstOomUs = -1;
+  let last = { t: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0 };
+  let lastInfo = parseInfo(await main.info());
+  const cmds0 = num(lastInfo, "total_commands_processed");
+  const sample = async (tUs: number) => {
+    const info = parseInfo(await main.info());
+    lastInfo = info;
+    const dt = (tUs - last.t) / US_PER_S;
+    const hits = num(info, "keyspace_hits"), misses = num(info, "keyspace_misses");
+    const cmds = num(info, "total_commands_processed") - cmds0;
+    const evicted = num(info, "evicted_keys"), expired = num(info, "expired_keys");
+    const dh = hits - last.hits, dm = misses - last.misses;
+    const row = [
+      tUs / US_PER_S,
+      requests - last.requests,
+      dt > 0 ? round6((cmds - last.cmds) / dt) : 0,
+      hits,
+      misses,
+      dh + dm > 0 ? round6(dh / (dh + dm)) : NaN,
+      num(info, "used_memory"),
+      num(info, "used_memory_peak"),
+      num(info, "maxmemory"),
+      num(info, "__keys"),
+      num(info, "__expires"),
+      evicted,
+      expired,
+      dt > 0 ? round6((evicted - last.evicted) / dt) : 0,
+      dt > 0 ? round6((expired - last.expired) / dt) : 0,
+      oom,
+    ];
+    if (row.length !== TIMESERIES_COLUMNS.length) throw new Error("replay row does not match the timeseries columns");
+    last = { t: tUs, requests, cmds, hits, misses, evicted, expired };
+    opts.onRow?.(row);
+  };
+
+  // ---- pacing ----
+  const t0 = wallMs() + 20;
+  let maxLagMs = 0, warnedLag = false;
+  const waitUntil = async (simUs: number) => {
+    const target = t0 + simUs / 1000;
+    for (;;) {
+      const ahead = target - wallMs();
+      if (ahead <= 0) return;
+      await sleep(ahead > 2 ? ahead - 1 : 0);
+    }
+  };
+  let nextSample = intervalUs;
+
+  const isOom = (e: unknown) => e instanceof Error && e.message.startsWith("OOM");
+  const sendGroup = async (g: Pending[], groupUs: number) => {
+    let i = 0;
+    while (i < g.length) {
+      const seen = new Set<string>();
+      const db = g[i].db;
+      let j = i;
+      while (j < g.length && g[j].db === db && !seen.has(g[j].name)) seen.add(g[j++].name);
+      const c = client(db);
+      const pipe = c.pipeline();
+      for (let k = i; k < j; k++) {
+        const r = g[k];
+        if (r.op === OP_CACHE_GET || r.op === OP_GET) pipe.get(r.name);
+        else if (r.op === OP_DEL) pipe.del(r.name);
+        else if (r.ttlMs > 0) pipe.set(r.name, value(r.vlen), "PX", r.ttlMs);
+        else pipe.set(r.name, value(r.vlen));
+      }
+      const res = (await pipe.exec()) ?? [];
+      const fills: Pending[] = [];
+      for (let k = i; k < j; k++) {
+        const [err, reply] = res[k - i] ?? [null, null];
+        const r = g[k];
+        if (r.op === OP_SET && err) {
+          if (!isOom(err)) throw err;
+          oom++;
+          if (firstOomUs < 0) firstOomUs = groupUs;
+        } else if (r.op === OP_CACHE_GET && reply === null && !err) {
+          if (gen) {
+            fillReq.cls = r.cls;
+            fillReq.index = r.index;
+            gen.fill(fillReq);
+            r.vlen = fillReq.vlen;
+            r.ttlMs = fillReq.ttlMs;
+          }
+          fills.push(r);
+        }
+      }
+      if (fills.length > 0) {
+        const p2 = c.pipeline();
+        for (const r of fills) if (r.ttlMs > 0) p2.set(r.name, value(r.vlen), "PX", r.ttlMs);
+        else p2.set(r.name, value(r.vlen));
+        const res2 = (await p2.exec()) ?? [];
+        for (const [err] of res2)
+          if (err) {
+            if (!isOom(err)) throw err;
+            oom++;
+            if (firstOomUs < 0) firstOomUs = groupUs;
+          }
+      }
+      i = j;
+    }
+  };
+
+  const startWall = wallMs();
+  let group: Pending[] = [];
+  let groupMs = -1;
+  const flushGroup = async () => {
+    if (group.length === 0) return;
+    const groupUs = groupMs * 1000;
+    while (nextSample <= groupUs && nextSample <= durationUs) {
+      await waitUntil(nextSample);
+      await sample(nextSample);
+      nextSample += intervalUs;
+    }
+    await waitUntil(groupUs);
+    const lag = wallMs() - (t0 + groupMs);
+    if (lag > maxLagMs) maxLagMs = lag;
+    if (lag > 250 && !warnedLag) {
+      warnedLag = true;
+      warn(`replay is falling behind the workload's timestamps (${Math.round(lag)} ms late at t=${(groupUs / 1e6).toFixed(1)}s); the server sees a slower workload than the one simulated`);
+    }
+    await sendGroup(group, groupUs);
+    requests += group.length;
+    opts.onProgress?.(groupUs, durationUs, requests);
+    group = [];
+  };
+  let lastT = 0;
+  for await (const r of requestsOf(plan, trace)) {
+    if (r.t >= durationUs) break;
+    lastT = r.t;
+    const ms = Math.floor(r.t / 1000);
+    if (ms !== groupMs) {
+      await flushGroup();
+      groupMs = ms;
+    }
+    group.push(r);
+  }
+  await flushGroup();
+  const achievedRate = requests / ((wallMs() - startWall) / 1000);
+  const endUs = durationUs === Infinity ? lastT : durationUs;
+  while (nextSample <= endUs) {
+    await waitUntil(nextSample);
+    await sample(nextSample);
+    nextSample += intervalUs;
+  }
+  if (last.t < endUs) {
+    await waitUntil(endUs);
+    await sample(endUs);
+  }
+
+  const info = lastInfo;
+  const hits = num(info, "keyspace_hits"), misses = num(info, "keyspace_misses");
+  const summary: Summary = {
+    scenario: opts.name,
+    seed: plan.seed,
+    maxmemory_policy: info.get("maxmemory_policy") ?? plan.redis.maxmemoryPolicy,
+    maxmemory: num(info, "maxmemory"),
+    duration_s: endUs / US_PER_S,
+    requests,
+    total_commands_processed: num(info, "total_commands_processed") - cmds0,
+    keyspace_hits: hits,
+    keyspace_misses: misses,
+    hit_ratio: hits + misses > 0 ? round6(hits / (hits + misses)) : "",
+    evicted_keys: num(info, "evicted_keys"),
+    expired_keys: num(info, "expired_keys"),
+    oom_rejected_writes: oom,
+    first_oom_s: firstOomUs >= 0 ? firstOomUs / US_PER_S : "",
+    used_memory: num(info, "used_memory"),
+    used_memory_peak: num(info, "used_memory_peak"),
+    used_memory_startup: num(info, "used_memory_startup"),
+    keys: num(info, "__keys"),
+    expires: num(info, "__expires"),
+    expired_stale_perc: num(info, "expired_stale_perc"),
+    expired_time_cap_reached_count: num(info, "expired_time_cap_reached_count"),
+    total_eviction_exceeded_time: num(info, "total_eviction_exceeded_time"),
+  };
+  return { summary, maxLagMs: Math.round(maxLagMs), achievedRate: Math.round(achievedRate), redisVersion, memAllocator: server.get("mem_allocator") ?? "?" };
+}
