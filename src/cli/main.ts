@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../errors.ts";
+import { diffCommand } from "./diff.ts";
 import { replayCommand } from "./replay.ts";
 import { runCommand } from "./run.ts";
 
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<number> {
     .usage("$0 <command> [options]\n\nevictsim: a deterministic simulator of a Redis 7 server's memory, eviction and expiry.")
     .command(runCommand((c) => (code = c)))
     .command(replayCommand((c) => (code = c)))
+    .command(diffCommand((c) => (code = c)))
     .demandCommand(1, "Name a command: sim run <scenario.yaml>")
     .recommendCommands()
     .strict()

@@ -6,7 +6,7 @@ import { parseScenario } from "../scenario/parse.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { Plan } from "../scenario/compile.ts";
 import type { TraceReader } from "../workload/trace.ts";
-import { CsvTraceReader } from "./trace-csv.ts";
+import { openTrace as openTraceFile } from "./traces/index.ts";
 
 /** A scenario read from disk: validated, with its name and the paths it names resolved. */
 export interface LoadedScenario {
@@ -53,7 +53,7 @@ export function resolvedYaml(l: LoadedScenario, outDir: string, seed: number): s
   return head + stringify(sc, { lineWidth: 0 });
 }
 
-/** The trace reader of a trace scenario. Our CSV format for now; more formats come with src/io/traces. */
+/** The trace reader of a trace scenario. */
 export function openTrace(plan: Plan, loaded: LoadedScenario): TraceReader {
-  return new CsvTraceReader(loaded.tracePath!, plan.workload.trace!.mode);
+  return openTraceFile({ ...plan.workload.trace!, path: loaded.tracePath! }, dirname(loaded.file));
 }

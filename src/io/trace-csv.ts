@@ -1,7 +1,6 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { InputError } from "../errors.ts";
-import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, Request, type KeyRegistry, type RequestSource } from "../workload/request.ts";
-import { TraceBatch, type TraceReader } from "../workload/trace.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, type KeyRegistry, type Request, type RequestSource } from "../workload/request.ts";
 
 /*
  * Our CSV trace: header `t_ms,op,key,value_size,ttl_s`, one command per row, in time order.
@@ -126,42 +125,5 @@ export class CsvTraceSource implements RequestSource {
 
   fill(_req: Request): void {
     // value_size and ttl_s came with the row
-  }
-}
-
-/** Our CSV trace as a TraceReader (batches), over the synchronous row reader above. */
-export class CsvTraceReader implements TraceReader {
-  private readonly file: string;
-  private readonly mode: "cache-aside" | "literal";
-  private src: CsvTraceSource | null = null;
-  constructor(file: string, mode: "cache-aside" | "literal") {
-    this.file = file;
-    this.mode = mode;
-  }
-  get distinctKeys(): number {
-    return this.src?.names.length ?? 0;
-  }
-  keyName(key: number): string {
-    return this.src!.names[key];
-  }
-  async *batches(reg: KeyRegistry): AsyncIterable<TraceBatch> {
-    const src = (this.src = new CsvTraceSource(this.file, this.mode, reg));
-    const b = new TraceBatch();
-    const req = new Request();
-    for (;;) {
-      b.n = 0;
-      while (b.n < b.capacity && src.next(req)) {
-        const i = b.n++;
-        b.t[i] = req.t;
-        b.op[i] = req.op;
-        b.key[i] = req.key;
-        b.vlen[i] = req.vlen;
-        b.ttlMs[i] = req.ttlMs;
-        b.nextAccess[i] = NaN;
-      }
-      if (b.n === 0) return;
-      yield b;
-      if (b.n < b.capacity) return;
-    }
   }
 }

@@ -28,7 +28,13 @@ export class Db {
   volN = 0;
   readonly main = new DictModel();
   readonly expires = new DictModel();
-  /** activeExpireCycle's persistent position in the volatile array (expires_cursor). */
+  /**
+   * The expires dict's buckets as chains of key ids (heads here, links in Keyspace.expNext), so that
+   * activeExpireCycle can walk buckets in order from a persistent cursor as Redis 7.0 does. Sized as the
+   * larger table of the modelled dict; rebuilt when that size changes.
+   */
+  expHeads = new Int32Array(0);
+  /** activeExpireCycle's persistent bucket index (expires_cursor). */
   expiresCursor = 0;
   /** INFO keyspace avg_ttl estimate in ms (expire.c), 0 when unknown. */
   avgTtl = 0;
@@ -55,6 +61,10 @@ export class Keyspace {
   /** The value's string encoding (memory.ts ENC_*). */
   enc = new Uint8Array(0);
   dbOf = new Uint8Array(0);
+  /** Next key in the same expires bucket, or NO_KEY. */
+  expNext = new Int32Array(0);
+  /** Salt of the bucket hash (Redis seeds siphash randomly per process). */
+  readonly hashSalt: number;
   /** Exact-LRU list links (reference policy only; allocated on demand). */
   prev: Int32Array | null = null;
   next: Int32Array | null = null;
@@ -65,7 +75,8 @@ export class Keyspace {
   keys = 0;
   volatileKeys = 0;
 
-  constructor(databases: number, capacity: number, exactLru: boolean) {
+  constructor(databases: number, capacity: number, exactLru: boolean, hashSalt = 0) {
+    this.hashSalt = hashSalt;
     this.dbs = Array.from({ length: databases }, (_, i) => new Db(i));
     if (exactLru) {
       this.prev = new Int32Array(0);
@@ -87,6 +98,7 @@ export class Keyspace {
     this.keyLen = grown(this.keyLen, cap);
     this.enc = grown(this.enc, cap);
     this.dbOf = grown(this.dbOf, cap);
+    this.expNext = grown(this.expNext, cap, NO_KEY);
     if (this.prev && this.next) {
       this.prev = grown(this.prev, cap, NO_KEY);
       this.next = grown(this.next, cap, NO_KEY);
@@ -121,6 +133,12 @@ export class Keyspace {
     this.volPos[key] = db.volN;
     db.vol[db.volN++] = key;
     this.volatileKeys++;
+    const heads = db.expHeads;
+    if (heads.length > 0) {
+      const b = this.bucketOf(key, heads.length - 1);
+      this.expNext[key] = heads[b];
+      heads[b] = key;
+    }
   }
 
   unlinkVolatile(key: number, db: Db): void {
@@ -130,6 +148,41 @@ export class Keyspace {
     this.volPos[last] = pos;
     this.volPos[key] = NO_KEY;
     this.volatileKeys--;
+    const heads = db.expHeads;
+    if (heads.length > 0) {
+      const b = this.bucketOf(key, heads.length - 1);
+      const next = this.expNext;
+      if (heads[b] === key) heads[b] = next[key];
+      else {
+        let k = heads[b];
+        while (next[k] !== key) k = next[k];
+        next[k] = next[key];
+      }
+      next[key] = NO_KEY;
+    }
+  }
+
+  /** A key's bucket: a fixed integer hash of its id (standing in for siphash of its name). */
+  bucketOf(key: number, mask: number): number {
+    let h = Math.imul(key ^ this.hashSalt, 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x85ebca77);
+    h ^= h >>> 13;
+    return h & mask;
+  }
+
+  /** Re-chains a DB's volatile keys into `slots` buckets (after its expires table changed size). */
+  rebuildExpireBuckets(db: Db, slots: number): void {
+    const heads = new Int32Array(slots).fill(NO_KEY);
+    const next = this.expNext;
+    const mask = slots - 1;
+    for (let i = 0; i < db.volN; i++) {
+      const key = db.vol[i];
+      const b = this.bucketOf(key, mask);
+      next[key] = heads[b];
+      heads[b] = key;
+    }
+    db.expHeads = heads;
   }
 
   // ---- exact-LRU list (reference policy) ----------------------------------------------------------

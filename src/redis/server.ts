@@ -83,13 +83,14 @@ export class RedisServer {
     this.lfu = policy.score === SCORE_LFU;
     this.exactLru = policy.score === SCORE_EXACT_LRU;
     this.sharedIntegers = sharesIntegers(cfg.maxmemoryPolicy, cfg.maxmemory);
-    this.ks = new Keyspace(cfg.databases, capacity, this.exactLru);
+    this.ks = new Keyspace(cfg.databases, capacity, this.exactLru, streams.get("hash").u32() | 0);
     this.mem = new MemoryModel(cfg.allocator, cfg.memoryAccounting);
     if (this.mem.objectSize) for (const db of this.ks.dbs) db.main.slotBytes = db.expires.slotBytes = 0;
     this.used = this.mem.startup + cfg.clients * this.mem.clientBytes;
     this.stats.used_memory_peak = this.used;
     this.rngEvict = streams.get("evict");
     this.rngLfu = streams.get("lfu");
+
     this.lruclock = lruClockAt(0);
     // server.c dictExpandAllowed: near maxmemory a DB dict may run up to 1.618 keys per slot before it grows.
     this.expandAllowed = (moreMem, ratio) =>

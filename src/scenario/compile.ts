@@ -14,6 +14,7 @@ import {
   type TtlDist,
 } from "../workload/distributions.ts";
 import type { KeyClassSpec, Scenario } from "./schema.ts";
+import type { TraceSpec } from "./trace-schema.ts";
 import { parseDuration, parseFraction, parseMemory } from "./units.ts";
 
 /* Validated scenario (values as written) → the numbers the model runs on. Cannot fail: parse.ts checked. */
@@ -129,7 +130,7 @@ export interface WorkloadPlan {
   arrivals: "poisson" | "constant";
   classes: ClassPlan[];
   phases: PhasePlan[];
-  trace?: { path: string; mode: "cache-aside" | "literal" };
+  trace?: TraceSpec;
 }
 
 export interface Plan {
@@ -208,7 +209,7 @@ export function compile(sc: Scenario): Plan {
       arrivals: w.arrivals,
       classes: (w.classes ?? []).map((c) => classPlan(c, sc)),
       phases,
-      trace: w.trace ? { path: w.trace.path, mode: w.trace.mode } : undefined,
+      trace: w.trace,
     },
   };
 }

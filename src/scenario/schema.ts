@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ALLOCATORS } from "../redis/alloc.ts";
 import { ACCOUNTING } from "../redis/memory.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
+import { traceSpec } from "./trace-schema.ts";
 import { parseDuration, parseFraction, parseMemory } from "./units.ts";
 
 /*
@@ -204,13 +205,6 @@ const phase = z
   })
   .strict();
 
-const trace = z
-  .object({
-    path: z.string().min(1, "must name a file"),
-    mode: oneOf(["cache-aside", "literal"] as const).default("cache-aside"),
-  })
-  .strict();
-
 export const redisSection = z
   .object({
     maxmemory: memory().default(0),
@@ -236,7 +230,7 @@ const workload = z
     ops: opsMix.default({ get: 0.9, set: 0.1, del: 0 }),
     classes: z.array(keyClass).min(1, "needs at least one key class").optional(),
     phases: z.array(phase).min(1).optional(),
-    trace: trace.optional(),
+    trace: traceSpec.optional(),
   })
   .strict();
 

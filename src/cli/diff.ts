@@ -1,0 +1,34 @@
+import { basename, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { diffRuns, diffText } from "../compare/diff.ts";
+import { csv } from "../io/output.ts";
+
+export interface DiffArgs {
+  a: string;
+  b: string;
+  out?: string;
+  check?: boolean;
+}
+
+export const diffCommand = (setCode: (c: number) => void): CommandModule<object, DiffArgs> => ({
+  command: "diff <a> <b>",
+  describe: "Compare two run directories (e.g. sim run vs sim replay): final figures, errors, largest gaps",
+  builder: (y: Argv) =>
+    y
+      .positional("a", { type: "string", describe: "run directory (the simulation)", demandOption: true })
+      .positional("b", { type: "string", describe: "run directory (the reference, e.g. a replay)", demandOption: true })
+      .option("out", { alias: "o", type: "string", describe: "CSV file for the table (default <b>/diff.csv)" })
+      .option("check", { type: "boolean", describe: "exit with code 1 when a figure is outside its tolerance" })
+      .example("$0 diff results/policy-comparison results/policy-comparison-replay", "simulator vs real Redis") as Argv<DiffArgs>,
+  handler: (a: ArgumentsCamelCase<DiffArgs>) => {
+    const rows = diffRuns(a.a, a.b);
+    process.stdout.write(diffText(rows, basename(a.a), basename(a.b)) + "\n");
+    const out = a.out ?? join(a.b, "diff.csv");
+    writeFileSync(
+      out,
+      csv(["metric", "a", "b", "error", "unit", "tolerance", "ok"], rows.map((r) => [r.metric, r.a, r.b, Math.round(r.error * 1e4) / 1e4, r.unit, Number.isFinite(r.tolerance) ? r.tolerance : "", r.ok ? 1 : 0])),
+    );
+    setCode(a.check && rows.some((r) => !r.ok) ? 1 : 0);
+  },
+});

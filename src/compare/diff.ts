@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { InputError } from "../errors.ts";
+
+/*
+ * Side-by-side comparison of two run directories (typically `sim run` and `sim replay` of one scenario):
+ * the final figures with their errors, and the largest gap along the time series. Tolerances are the
+ * ones the fidelity suite asserts.
+ */
+
+export interface DiffRow {
+  metric: string;
+  a: number;
+  b: number;
+  /** Absolute difference for ratios (in percentage points), relative (%) for counts and bytes. */
+  error: number;
+  unit: "pp" | "%";
+  tolerance: number;
+  ok: boolean;
+}
+
+type Table = Record<string, string>[];
+
+export function readCsv(file: string): Table {
+  if (!existsSync(file)) throw new InputError(`${file}: no such file (is this a run directory of sim run or sim replay?)`);
+  return parse(readFileSync(file, "utf8"), { columns: true, skip_empty_lines: true }) as Table;
+}
+
+/** (a − b) / b in %, with b = 0 handled: 0 when both are 0. */
+export function relErr(a: number, b: number): number {
+  if (a === b) return 0;
+  if (b === 0) return Infinity;
+  return ((a - b) / Math.abs(b)) * 100;
+}
+
+export const TOLERANCES: Record<string, [number, "pp" | "%"]> = {
+  hit_ratio: [1, "pp"],
+  evicted_keys: [5, "%"],
+  expired_keys: [5, "%"],
+  used_memory: [3, "%"],
+  oom_rejected_writes: [5, "%"],
+  keys: [5, "%"],
+};
+
+/**
+ * Small counts make relative errors meaningless (3 vs 2 evictions is 50 %); below this many the
+ * comparison passes when the absolute difference is within it.
+ */
+export const SMALL_COUNT = 20;
+
+export function diffRuns(dirA: string, dirB: string): DiffRow[] {
+  const sa = readCsv(join(dirA, "summary.csv"))[0];
+  const sb = readCsv(join(dirB, "summary.csv"))[0];
+  if (!sa || !sb) throw new InputError(`${!sa ? dirA : dirB}/summary.csv: no data row`);
+  const rows: DiffRow[] = [];
+  for (const [metric, [tol, unit]] of Object.entries(TOLERANCES)) {
+    const a = Number(sa[metric]), b = Number(sb[metric]);
+    const error = unit === "pp" ? (a - b) * 100 : relErr(a, b);
+    const small = unit === "%" && Math.max(Math.abs(a), Math.abs(b)) < SMALL_COUNT && Math.abs(a - b) <= SMALL_COUNT;
+    rows.push({ metric, a, b, error, unit, tolerance: tol, ok: small || Math.abs(error) <= tol });
+  }
+  // the time series' largest gap, on rows with the same time
+  const ta = readCsv(join(dirA, "timeseries.csv"));
+  const tb = new Map(readCsv(join(dirB, "timeseries.csv")).map((r) => [r.time_s, r]));
+  const gaps = { hit_ratio: 0, used_memory: 0, keys: 0 };
+  for (const r of ta) {
+    const o = tb.get(r.time_s);
+    if (!o) continue;
+    if (r.hit_ratio !== "" && o.hit_ratio !== "") gaps.hit_ratio = Math.max(gaps.hit_ratio, Math.abs(Number(r.hit_ratio) - Number(o.hit_ratio)) * 100);
+    gaps.used_memory = Math.max(gaps.used_memory, Math.abs(relErr(Number(r.used_memory), Number(o.used_memory))));
+    gaps.keys = Math.max(gaps.keys, Math.abs(relErr(Number(r.keys), Number(o.keys))));
+  }
+  rows.push({ metric: "max_gap_hit_ratio", a: NaN, b: NaN, error: gaps.hit_ratio, unit: "pp", tolerance: Infinity, ok: true });
+  rows.push({ metric: "max_gap_used_memory", a: NaN, b: NaN, error: gaps.used_memory, unit: "%", tolerance: Infinity, ok: true });
+  rows.push({ metric: "max_gap_keys", a: NaN, b: NaN, error: gaps.keys, unit: "%", tolerance: Infinity, ok: true });
+  return rows;
+}
+
+export function diffText(rows: DiffRow[], nameA: string, nameB: string): string {
+  const f = (x: number) => (Number.isNaN(x) ? "" : Number.isInteger(x) ? String(x) : x.toFixed(6));
+  const head = ["metric", nameA, nameB, "error", "tolerance", ""];
+  const body = rows.map((r) => [
+    r.metric,
+    f(r.a),
+    f(r.b),
+    `${r.error >= 0 ? "+" : ""}${r.error.toFixed(2)} ${r.unit}`,
+    Number.isFinite(r.tolerance) ? `±${r.tolerance} ${r.unit}` : "",
+    Number.isFinite(r.tolerance) ? (r.ok ? "ok" : "OUTSIDE") : "",
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  return [head, ...body].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ")).join("\n");
+}

@@ -1,0 +1,120 @@
+import { statSync } from "node:fs";
+import { InputError } from "../../errors.ts";
+import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
+import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
+import { U64Interner } from "./intern.ts";
+import { compressionOf, openBytes } from "./source.ts";
+
+/*
+ * cache2k / Caffeine integer traces (`*.trace`, usually `*.trace.xz`): a stream of big-endian signed
+ * 32-bit keys, one per request, with no time, size or operation. Every record is a read with look-aside
+ * fill (OP_CACHE_GET; OP_GET in mode literal) of `valueSize` bytes, without TTL; request i is at
+ * i / rate seconds (rounded to the µs). Key name = the decimal (signed) integer.
+ */
+
+const REC = 4;
+
+export interface Cache2kOptions {
+  mode?: "cache-aside" | "literal";
+  /** Requests per second, evenly spaced (default 1000). */
+  rate?: number;
+  /** Value bytes of every request (default 100). */
+  valueSize?: number;
+}
+
+export class Cache2kReader implements TraceReader {
+  private readonly file: string;
+  private readonly readOp: number;
+  private readonly usPerReq: number;
+  private readonly valueSize: number;
+  private readonly keys = new U64Interner();
+  private read = false;
+
+  constructor(file: string, opts: Cache2kOptions = {}) {
+    this.file = file;
+    this.readOp = (opts.mode ?? "cache-aside") === "cache-aside" ? OP_CACHE_GET : OP_GET;
+    const rate = opts.rate ?? 1000;
+    if (!(rate > 0 && rate < Infinity)) throw new InputError(`${file}: rate ${rate} is not a number of requests per second > 0`);
+    this.usPerReq = 1_000_000 / rate;
+    this.valueSize = opts.valueSize ?? 100;
+  }
+
+  get distinctKeys(): number {
+    return this.keys.size;
+  }
+
+  keyName(key: number): string {
+    return String(this.keys.loOf(key));
+  }
+
+  async *batches(reg: KeyRegistry): AsyncGenerator<TraceBatch, void, undefined> {
+    if (this.read) throw new Error(`${this.file}: a trace reader can be read only once`);
+    this.read = true;
+    const file = this.file;
+    if (compressionOf(file) === null) {
+      const size = statSync(file, { throwIfNoEntry: false })?.size;
+      if (size !== undefined && size % REC !== 0) throw truncated(file, Math.floor(size / REC) + 1, size);
+    }
+    const batch = new TraceBatch();
+    const cap = batch.capacity;
+    const { t, op, key, vlen, ttlMs, nextAccess } = batch;
+    const keys = this.keys;
+    const readOp = this.readOp, usPerReq = this.usPerReq, valueSize = this.valueSize;
+    const carry = new Uint8Array(REC);
+    let carryLen = 0;
+    let rec = 0;
+
+    const one = (k: number, n: number): void => {
+      const before = keys.size;
+      const id = keys.intern(k, 0);
+      if (id === before) reg.defineKey(id, 0, k < 0 ? digits(-k) + 1 : digits(k));
+      t[n] = Math.round(rec * usPerReq);
+      op[n] = readOp;
+      key[n] = id;
+      vlen[n] = valueSize;
+      ttlMs[n] = 0;
+      nextAccess[n] = NaN;
+      rec++;
+    };
+
+    for await (const chunk of openBytes(file)) {
+      const len = chunk.length;
+      let p = 0;
+      if (carryLen > 0) {
+        const take = Math.min(REC - carryLen, len);
+        carry.set(chunk.subarray(0, take), carryLen);
+        carryLen += take;
+        p = take;
+        if (carryLen < REC) continue;
+        one((carry[0] << 24) | (carry[1] << 16) | (carry[2] << 8) | carry[3], batch.n++);
+        carryLen = 0;
+        if (batch.n === cap) {
+          yield batch;
+          batch.n = 0;
+        }
+      }
+      const dv = new DataView(chunk.buffer, chunk.byteOffset, len);
+      const end = p + Math.floor((len - p) / REC) * REC;
+      while (p < end) {
+        let n = batch.n;
+        const stop = Math.min(end, p + (cap - n) * REC);
+        for (; p < stop; p += REC) one(dv.getInt32(p, false), n++);
+        batch.n = n;
+        if (n === cap) {
+          yield batch;
+          batch.n = 0;
+        }
+      }
+      if (p < len) {
+        carry.set(chunk.subarray(p, len), 0);
+        carryLen = len - p;
+      }
+    }
+    if (carryLen > 0) throw truncated(file, rec + 1, rec * REC + carryLen);
+    if (batch.n > 0) yield batch;
+  }
+}
+
+function truncated(file: string, record: number, bytes: number): InputError {
+  return new InputError(`${file}: record ${record} is truncated: the trace holds ${bytes} bytes, not a whole number of ${REC}-byte keys`);
+}

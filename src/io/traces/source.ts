@@ -1,0 +1,121 @@
+import { createReadStream } from "node:fs";
+import { createRequire } from "node:module";
+import { pipeline } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { Decompress } from "fzstd";
+import { InputError } from "../../errors.ts";
+
+/*
+ * A trace file as a stream of byte chunks, decompressed by its extension: `.gz` with node:zlib, `.zst`
+ * with fzstd (pure JS), `.xz` with xz-decompress (xz-embedded compiled to WebAssembly, shipped inside
+ * the npm package; it decodes one stream at a time per process, so two .xz traces cannot be read
+ * interleaved: finish or abandon one before pulling from the next). Every chunk is a fresh array that
+ * the stream does not touch again, but readers should treat a chunk as valid only until they pull the
+ * next one. Errors become InputErrors naming the file: unreadable (ENOENT, EACCES, …) or not valid
+ * compressed data (corrupt or truncated).
+ */
+
+export type Compression = "gz" | "xz" | "zst";
+
+const NAMES: Record<Compression, string> = { gz: "gzip", xz: "xz", zst: "zstd" };
+const COMPRESSED = /\.(gz|xz|zst)$/i;
+const READ_CHUNK = 1 << 20;
+
+/** The compression a file name says, or null. */
+export function compressionOf(file: string): Compression | null {
+  const m = COMPRESSED.exec(file);
+  return m ? (m[1].toLowerCase() as Compression) : null;
+}
+
+/** The file name without its compression suffix (`a.trace.xz` → `a.trace`). */
+export function stripCompression(file: string): string {
+  return file.replace(COMPRESSED, "");
+}
+
+/** The bytes of `file`, decompressed by extension, chunk by chunk. Stop early with `return()` (for-await `break`) to close the file. */
+export async function* openBytes(file: string): AsyncGenerator<Uint8Array, void, undefined> {
+  const kind = compressionOf(file);
+  try {
+    if (kind === null) yield* readRaw(file);
+    else if (kind === "gz") yield* gunzip(file);
+    else if (kind === "zst") yield* unzstd(file);
+    else yield* unxz(file);
+  } catch (e) {
+    throw asInputError(file, kind, e);
+  }
+}
+
+function asInputError(file: string, kind: Compression | null, e: unknown): Error {
+  if (e instanceof InputError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code === "string" && err.syscall) return new InputError(`${file}: cannot read the trace: ${err.code}`);
+  const detail = err instanceof Error ? err.message : String(e);
+  if (kind === null) return new InputError(`${file}: cannot read the trace: ${detail}`);
+  // xz-decompress reports only internal codes ("get_next_output failed with error code 8"): leave them out
+  return new InputError(`${file}: not valid ${NAMES[kind]} data (corrupt or truncated?)${kind === "xz" ? "" : `: ${detail}`}`);
+}
+
+async function* readRaw(file: string): AsyncGenerator<Uint8Array, void, undefined> {
+  // for-await destroys the stream (closing the file) when the loop is left early
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK })) yield chunk as Buffer;
+}
+
+async function* gunzip(file: string): AsyncGenerator<Uint8Array, void, undefined> {
+  const gz = createGunzip({ chunkSize: 256 << 10 });
+  // pipeline forwards a read error to gz (so the loop below throws it) and closes the file when gz is destroyed
+  pipeline(createReadStream(file, { highWaterMark: READ_CHUNK }), gz, () => {});
+  for await (const chunk of gz) yield chunk as Buffer;
+}
+
+async function* unzstd(file: string): AsyncGenerator<Uint8Array, void, undefined> {
+  const out: Uint8Array[] = [];
+  const dec = new Decompress((data) => {
+    if (data.length > 0) out.push(data);
+  });
+  for await (const chunk of readRaw(file)) {
+    dec.push(chunk);
+    for (let i = 0; i < out.length; i++) yield out[i];
+    out.length = 0;
+  }
+  dec.push(new Uint8Array(0), true); // throws on a truncated frame
+  for (let i = 0; i < out.length; i++) yield out[i];
+}
+
+type XzStreamCtor = new (compressed: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+let XzReadableStream: XzStreamCtor | undefined;
+
+async function* unxz(file: string): AsyncGenerator<Uint8Array, void, undefined> {
+  // xz-decompress is a CommonJS (webpack) bundle whose named export Node's ESM loader cannot see
+  XzReadableStream ??= (createRequire(import.meta.url)("xz-decompress") as { XzReadableStream: XzStreamCtor }).XzReadableStream;
+  const raw = readRaw(file);
+  const compressed = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      const r = await raw.next();
+      if (r.done) ctl.close();
+      else ctl.enqueue(r.value);
+    },
+    async cancel() {
+      await raw.return(undefined);
+    },
+  });
+  const reader = new XzReadableStream(compressed).getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) {
+        done = true;
+        return;
+      }
+      if (r.value.length > 0) yield r.value;
+    }
+  } catch (e) {
+    done = true; // an errored stream has released its decoder
+    throw e;
+  } finally {
+    // xz-decompress runs one decoder at a time and holds it until the stream ends or is cancelled:
+    // cancel when the consumer stops early, or the next .xz trace would wait forever
+    if (!done) await reader.cancel().catch(() => {});
+    await raw.return(undefined).catch(() => {}); // closes the file if the xz stream ended before it
+  }
+}
