@@ -7,6 +7,8 @@ import type { Plan } from "./scenario/compile.ts";
 import { Generator } from "./workload/generator.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, Request, type KeyRegistry, type RequestSource } from "./workload/request.ts";
 import type { TraceBatch, TraceReader } from "./workload/trace.ts";
+import { materialize } from "./workload/materialize.ts";
+import { InputError } from "./errors.ts";
 
 /*
  * runPlan: wires the kernel, the modelled server and a request source, and reports rows and a summary.
@@ -151,9 +153,15 @@ export class Runner {
   /** Applies a batch of trace requests; false once the run's end is reached. */
   feedBatch(b: TraceBatch): boolean {
     const server = this.server;
-    const { t, op, key, vlen, ttlMs } = b;
+    const { t, op, key, vlen, ttlMs, nextAccess } = b;
+    const opt = server.opt !== null;
+    if (opt && b.n > 0 && Number.isNaN(nextAccess[0]))
+      throw new InputError(
+        "maxmemory-policy opt needs each request's next access: use an oracleGeneral trace (libCacheSim) or a generated workload",
+      );
     for (let i = 0; i < b.n; i++) {
       if (!this.advance(t[i])) return false;
+      if (opt) server.nextAccess = nextAccess[i]; // a request index across the whole trace, −1 = never
       const k = key[i];
       let result = 0;
       switch (op[i]) {
@@ -215,6 +223,11 @@ export class Runner {
 /** Runs a generated workload (or a synchronous request source) to the end. */
 export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
   const runner = new Runner(plan, opts);
+  if (runner.server.opt !== null && plan.workload.kind === "generated") {
+    // Belady needs the future: generate the whole workload first (materialize.ts).
+    runner.feedBatch(materialize(plan, runner.streams, runner.server));
+    return runner.finish();
+  }
   const source = plan.workload.kind === "trace" ? opts.source?.(runner.server) : new Generator(plan, runner.streams, runner.server);
   if (!source) throw new Error("a trace workload needs a trace reader: use runPlanAsync");
   const req = new Request();

@@ -1,8 +1,9 @@
-import { NO_KEY } from "./keyspace.ts";
+import type { Rng } from "../core/random.ts";
+import { NO_KEY, type Db } from "./keyspace.ts";
 import { estimateObjectIdleTime } from "./lru.ts";
 import { lfuDecrAndReturn, lfuTimeInMinutes } from "./lfu.ts";
 import { EVPOOL_SIZE } from "./pool.ts";
-import { CAND_ALLKEYS, CAND_NONE, SCORE_EXACT_LRU, SCORE_LFU, SCORE_LRU, SCORE_RANDOM, SCORE_TTL } from "./policies.ts";
+import { CAND_ALLKEYS, CAND_NONE, SCORE_EXACT_LRU, SCORE_LFU, SCORE_LRU, SCORE_OPT, SCORE_RANDOM, SCORE_TTL } from "./policies.ts";
 import type { RedisServer } from "./server.ts";
 
 /*
@@ -72,12 +73,65 @@ function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
   for (let j = 0; j < count && dict.rehashIdx >= 0; j++) s.used += dict.rehashStep();
   const rng = s.rngEvict;
   const pool = s.pool;
-  for (let j = 0; j < count; j++) {
-    const key = arr[Math.floor(rng.next() * n)];
+  const sample = s.sampleBuf;
+  const got = allkeys ? uniformSample(arr, n, count, rng, sample) : dictGetSomeKeys(s, db, count, sample);
+  for (let j = 0; j < got; j++) {
+    const key = sample[j];
     // volatile-lru/lfu fetch the value object from the main dict by name.
     if (!allkeys && s.scoreKind !== SCORE_TTL && db.main.rehashIdx >= 0) s.used += db.main.rehashStep();
     pool.insert(evictionScore(s, key), key, dbIndex);
   }
+}
+
+function uniformSample(arr: Int32Array, n: number, count: number, rng: Rng, out: Int32Array): number {
+  for (let j = 0; j < count; j++) out[j] = arr[Math.floor(rng.next() * n)];
+  return count;
+}
+
+/**
+ * dict.c dictGetSomeKeys on a DB's expires dict, which we model bucket by bucket (Keyspace.expNext):
+ * from a random bucket, take every key of each non-empty bucket in index order (reservoir sampling over
+ * the chain that completes the count, as 7.0.12+ does), jumping to a new random bucket after a run of
+ * empty ones; at most 10 × count steps. Expired-but-unreclaimed keys are clustered in the stretch of
+ * buckets the active expire cycle has not reached yet, and a run of adjacent buckets samples that
+ * clustering as Redis does.
+ */
+function dictGetSomeKeys(s: RedisServer, db: Db, count: number, out: Int32Array): number {
+  const ks = s.ks;
+  const slots = Math.max(db.expires.size0, db.expires.size1);
+  if (db.expHeads.length !== slots) ks.rebuildExpireBuckets(db, slots);
+  const heads = db.expHeads;
+  const next = ks.expNext;
+  const mask = heads.length - 1;
+  const rng = s.rngEvict;
+  let i = rng.u32() & mask;
+  let stored = 0;
+  let emptyLen = 0;
+  let steps = count * 10;
+  while (stored < count && steps-- > 0) {
+    let key = heads[i];
+    if (key === NO_KEY) {
+      emptyLen++;
+      if (emptyLen >= 5 && emptyLen > count) {
+        i = rng.u32() & mask;
+        emptyLen = 0;
+      }
+    } else {
+      emptyLen = 0;
+      while (key !== NO_KEY) {
+        if (stored < count) out[stored] = key;
+        else {
+          const r = Math.floor(rng.next() * (stored + 1));
+          if (r < count) out[r] = key;
+        }
+        stored++;
+        key = next[key];
+      }
+      if (stored >= count) break;
+    }
+    i = (i + 1) & mask;
+  }
+  return stored > count ? count : stored;
 }
 
 /** One victim from the pool policies, or NO_KEY when no DB has a candidate. */
@@ -159,7 +213,13 @@ export function performEvictions(s: RedisServer): number {
     result = EVICT_OK;
     while (freed < toFree) {
       const key =
-        s.scoreKind === SCORE_RANDOM ? pickRandom(s) : s.scoreKind === SCORE_EXACT_LRU ? s.ks.lruTail : pickFromPool(s);
+        s.scoreKind === SCORE_RANDOM
+          ? pickRandom(s)
+          : s.scoreKind === SCORE_EXACT_LRU
+            ? s.ks.lruTail
+            : s.scoreKind === SCORE_OPT
+              ? s.opt!.victim(s.ks)
+              : pickFromPool(s);
       if (key === NO_KEY) {
         result = EVICT_FAIL;
         break;

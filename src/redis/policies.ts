@@ -14,6 +14,7 @@ export const SCORE_LFU = 2; // 255 − decayed log counter
 export const SCORE_TTL = 3; // earlier absolute expiry = higher
 export const SCORE_RANDOM = 4; // no pool: one random key per victim
 export const SCORE_EXACT_LRU = 5; // reference policy, not Redis: true least-recently-used
+export const SCORE_OPT = 6; // reference policy, not Redis: Belady's farthest next use
 
 export interface PolicySpec {
   readonly candidates: number;
@@ -40,6 +41,7 @@ export const POLICIES = {
   "volatile-random": p(CAND_VOLATILE, SCORE_RANDOM, "a random key with a TTL"),
   "volatile-ttl": p(CAND_VOLATILE, SCORE_TTL, "the sampled key with the nearest expiry"),
   "exact-lru": p(CAND_ALLKEYS, SCORE_EXACT_LRU, "reference policy, not Redis: true LRU over all keys", true),
+  opt: p(CAND_ALLKEYS, SCORE_OPT, "reference policy, not Redis: Belady's optimal (evict the key needed farthest in the future)", true),
 } as const satisfies Record<string, PolicySpec>;
 
 export type PolicyName = keyof typeof POLICIES;
@@ -54,5 +56,5 @@ export function usesLfu(name: PolicyName): boolean {
 /** Redis disables shared integer objects under LRU/LFU policies with a maxmemory (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). */
 export function sharesIntegers(name: PolicyName, maxmemory: number): boolean {
   const s = POLICIES[name].score;
-  return maxmemory === 0 || !(s === SCORE_LRU || s === SCORE_LFU || s === SCORE_EXACT_LRU);
+  return maxmemory === 0 || !(s === SCORE_LRU || s === SCORE_LFU || s === SCORE_EXACT_LRU || s === SCORE_OPT);
 }

@@ -9,7 +9,8 @@ import { Keyspace, NO_KEY, type Db } from "./keyspace.ts";
 import { lfuInitial, lfuTimeInMinutes, updateLFU } from "./lfu.ts";
 import { lruClockAt } from "./lru.ts";
 import { MemoryModel, memoryUsage, stringEncoding } from "./memory.ts";
-import { POLICIES, SCORE_EXACT_LRU, SCORE_LFU, sharesIntegers } from "./policies.ts";
+import { OptIndex } from "./opt.ts";
+import { POLICIES, SCORE_EXACT_LRU, SCORE_LFU, SCORE_OPT, sharesIntegers } from "./policies.ts";
 import { EvictionPool } from "./pool.ts";
 import { Stats } from "./stats.ts";
 
@@ -39,6 +40,8 @@ export class RedisServer {
   readonly mem: MemoryModel;
   readonly stats = new Stats();
   readonly pool = new EvictionPool();
+  /** Scratch space for one populate call's sampled keys. */
+  readonly sampleBuf: Int32Array;
   readonly expireState = new ExpireState();
   /** used_memory, bytes. */
   used: number;
@@ -47,6 +50,10 @@ export class RedisServer {
   readonly scoreKind: number;
   readonly lfu: boolean;
   readonly exactLru: boolean;
+  /** Belady's index, under the `opt` reference policy only. */
+  readonly opt: OptIndex | null;
+  /** Next-access index of the request being executed (for `opt`); set by the driver. */
+  nextAccess = -1;
   readonly sharedIntegers: boolean;
   /** The cron-cached LRU clock (seconds mod 2^24). */
   lruclock: number;
@@ -82,6 +89,8 @@ export class RedisServer {
     this.scoreKind = policy.score;
     this.lfu = policy.score === SCORE_LFU;
     this.exactLru = policy.score === SCORE_EXACT_LRU;
+    this.opt = policy.score === SCORE_OPT ? new OptIndex() : null;
+    this.sampleBuf = new Int32Array(cfg.maxmemorySamples);
     this.sharedIntegers = sharesIntegers(cfg.maxmemoryPolicy, cfg.maxmemory);
     this.ks = new Keyspace(cfg.databases, capacity, this.exactLru, streams.get("hash").u32() | 0);
     this.mem = new MemoryModel(cfg.allocator, cfg.memoryAccounting);
@@ -220,6 +229,7 @@ export class RedisServer {
   /** The touch of lookupKey: LRU stamp or LFU update, skipped while a fork child exists. */
   private touch(key: number): void {
     if (this.exactLru) this.ks.lruMoveToHead(key);
+    if (this.opt !== null) this.opt.record(key, this.nextAccess);
     if (this.childActive) return;
     if (this.lfu) {
       this.ks.lru[key] = updateLFU(
@@ -264,6 +274,7 @@ export class RedisServer {
       ks.link(key, db);
       ks.lru[key] = this.lfu ? lfuInitial(lfuTimeInMinutes(this.nowMs)) : this.lruclock;
       if (this.exactLru) ks.lruPushHead(key);
+      if (this.opt !== null) this.opt.record(key, this.nextAccess);
     }
     ks.mem[key] = bytes;
     ks.valLen[key] = vlen;
