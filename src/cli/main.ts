@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../errors.ts";
+import { calibrateCommand } from "./calibrate.ts";
 import { diffCommand } from "./diff.ts";
 import { replayCommand } from "./replay.ts";
 import { runCommand } from "./run.ts";
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(runCommand((c) => (code = c)))
     .command(replayCommand((c) => (code = c)))
     .command(diffCommand((c) => (code = c)))
+    .command(calibrateCommand((c) => (code = c)))
     .demandCommand(1, "Name a command: sim run <scenario.yaml>")
     .recommendCommands()
     .strict()

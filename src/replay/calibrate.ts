@@ -1,0 +1,97 @@
+import { Redis } from "ioredis";
+import { Streams } from "../core/random.ts";
+import { Sim } from "../core/sim.ts";
+import { InputError } from "../errors.ts";
+import type { Allocator } from "../redis/alloc.ts";
+import { DEFAULT_REDIS_CONFIG } from "../redis/config.ts";
+import { RedisServer } from "../redis/server.ts";
+import { num, parseInfo } from "./info.ts";
+
+/*
+ * Memory calibration: load N string keys of each value size into a real server and into the model, and
+ * compare the growth of used_memory per key (bucket arrays included, as both grow them the same way)
+ * and MEMORY USAGE of one key. Names are `key:000000` … (10 bytes); values are runs of 'x' (never
+ * integers, so always EMBSTR or RAW).
+ */
+
+export interface CalibrationRow {
+  value_size: number;
+  ttl: 0 | 1;
+  keys: number;
+  real_bytes_per_key: number;
+  model_bytes_per_key: number;
+  diff_bytes_per_key: number;
+  real_memory_usage: number;
+  model_memory_usage: number;
+}
+
+export const DEFAULT_SIZES = [1, 10, 44, 45, 100, 1000, 10000];
+
+/** Time given to both servers after loading, so cron completes incremental rehashes before measuring. */
+const SETTLE_MS = 1000;
+
+const keyName = (i: number) => `key:${String(i).padStart(6, "0")}`;
+
+function modelGrowth(allocator: Allocator, n: number, vlen: number, ttl: boolean): { perKey: number; usage: number } {
+  const sim = new Sim();
+  const s = new RedisServer({ ...DEFAULT_REDIS_CONFIG, allocator }, sim, new Streams(1));
+  for (let i = 0; i <= n; i++) s.defineKey(i, 0, 10);
+  s.set(n, 1, -1, 0); // warm-up: first SET and DEL allocate their histograms and a 4-slot table
+  s.del(n);
+  const u0 = s.used;
+  for (let i = 0; i < n; i++) s.set(i, vlen, -1, ttl ? 3_600_000 : 0);
+  sim.advanceTo(sim.now + SETTLE_MS * 1000); // cron finishes any incremental rehash, as on the real server
+  return { perKey: (s.used - u0) / n, usage: s.memoryUsage(1) };
+}
+
+export async function calibrate(url: string, allocator: Allocator, n: number, sizes: number[], flush: boolean): Promise<CalibrationRow[]> {
+  if (!flush) throw new InputError("calibration loads and deletes keys: it needs --flush (FLUSHALL before each size)");
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  try {
+    await r.connect();
+  } catch (e) {
+    throw new InputError(`--redis ${url}: cannot connect (${(e as Error).message})`);
+  }
+  try {
+    await r.config("SET", "maxmemory", "0");
+    const used = async () => num(parseInfo(await r.info("memory")), "used_memory");
+    const rows: CalibrationRow[] = [];
+    for (const vlen of sizes) {
+      for (const ttl of [false, true]) {
+        await r.flushall();
+        await r.set("warmup", "x");
+        await r.del("warmup");
+        await r.info("memory"); // the first INFO allocates its own histogram
+        const u0 = await used();
+        const value = "x".repeat(vlen);
+        for (let i = 0; i < n; i += 1000) {
+          const p = r.pipeline();
+          for (let j = i; j < Math.min(n, i + 1000); j++) {
+            if (ttl) p.set(keyName(j), value, "PX", 3_600_000);
+            else p.set(keyName(j), value);
+          }
+          await p.exec();
+        }
+        await new Promise((res) => setTimeout(res, SETTLE_MS));
+        const u1 = await used();
+        const usage = Number(await r.call("MEMORY", "USAGE", keyName(1)));
+        const m = modelGrowth(allocator, n, vlen, ttl);
+        const real = (u1 - u0) / n;
+        rows.push({
+          value_size: vlen,
+          ttl: ttl ? 1 : 0,
+          keys: n,
+          real_bytes_per_key: Math.round(real * 100) / 100,
+          model_bytes_per_key: Math.round(m.perKey * 100) / 100,
+          diff_bytes_per_key: Math.round((m.perKey - real) * 100) / 100,
+          real_memory_usage: usage,
+          model_memory_usage: m.usage,
+        });
+      }
+    }
+    await r.flushall();
+    return rows;
+  } finally {
+    r.disconnect();
+  }
+}
