@@ -33,7 +33,7 @@ export class Rng {
 
   /** A uniform float in [0, 1) with 32 bits of resolution. */
   next(): number {
-    return this.u32() / 4294967296;
+    return this.u32() * 2.3283064365386963e-10; // 2^-32
   }
 
   /** A uniform float in (0, 1): never 0, for logarithms. */

@@ -1,5 +1,5 @@
 import type { Rng } from "../core/random.ts";
-import { NO_KEY, type Db } from "./keyspace.ts";
+import { F_EXPIRE, NO_KEY, R_EXPNEXT, REC, type Db } from "./keyspace.ts";
 import { estimateObjectIdleTime } from "./lru.ts";
 import { lfuDecrAndReturn, lfuTimeInMinutes } from "./lfu.ts";
 import { EVPOOL_SIZE } from "./pool.ts";
@@ -44,12 +44,12 @@ export function evictionScore(s: RedisServer, key: number): number {
   const ks = s.ks;
   switch (s.scoreKind) {
     case SCORE_LRU:
-      return estimateObjectIdleTime(s.lruclock, ks.lru[key]);
+      return estimateObjectIdleTime(s.lruclock, ks.lruOf(key));
     case SCORE_LFU:
-      return 255 - lfuDecrAndReturn(ks.lru[key], lfuTimeInMinutes(s.nowMs), s.cfg.lfuDecayTime);
+      return 255 - lfuDecrAndReturn(ks.lruOf(key), lfuTimeInMinutes(s.nowMs), s.cfg.lfuDecayTime);
     case SCORE_TTL:
       // Redis stores ULLONG_MAX − expire_ms; only the order matters.
-      return -ks.expireAt[key];
+      return -ks.recF[key * 4 + F_EXPIRE];
     default:
       return 0;
   }
@@ -65,7 +65,6 @@ function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
   const ks = s.ks;
   const db = ks.dbs[dbIndex];
   const allkeys = s.candidates === CAND_ALLKEYS;
-  const arr = allkeys ? db.all : db.vol;
   const n = allkeys ? db.allN : db.volN;
   const dict = allkeys ? db.main : db.expires;
   const count = s.cfg.maxmemorySamples < n ? s.cfg.maxmemorySamples : n;
@@ -73,8 +72,22 @@ function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
   for (let j = 0; j < count && dict.rehashIdx >= 0; j++) s.used += dict.rehashStep();
   const rng = s.rngEvict;
   const pool = s.pool;
+  if (allkeys && (s.scoreKind === SCORE_LRU || s.scoreKind === SCORE_LFU)) {
+    // The hot path: uniform draws from the dense [key, lru] pairs, scored in place.
+    const all = db.all;
+    const clock = s.lruclock;
+    const lfu = s.scoreKind === SCORE_LFU;
+    const nowMin = lfuTimeInMinutes(s.nowMs);
+    const decay = s.cfg.lfuDecayTime;
+    for (let j = 0; j < count; j++) {
+      const i = 2 * Math.floor(rng.next() * n);
+      const lru = all[i + 1];
+      pool.insert(lfu ? 255 - lfuDecrAndReturn(lru, nowMin, decay) : estimateObjectIdleTime(clock, lru), all[i], dbIndex);
+    }
+    return;
+  }
   const sample = s.sampleBuf;
-  const got = allkeys ? uniformSample(arr, n, count, rng, sample) : dictGetSomeKeys(s, db, count, sample);
+  const got = allkeys ? uniformSample(db.all, n, count, rng, sample) : dictGetSomeKeys(s, db, count, sample);
   for (let j = 0; j < got; j++) {
     const key = sample[j];
     // volatile-lru/lfu fetch the value object from the main dict by name.
@@ -83,8 +96,9 @@ function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
   }
 }
 
-function uniformSample(arr: Int32Array, n: number, count: number, rng: Rng, out: Int32Array): number {
-  for (let j = 0; j < count; j++) out[j] = arr[Math.floor(rng.next() * n)];
+/** `count` uniform draws (with replacement) from a DB's dense [key, lru] pairs. */
+function uniformSample(all: Int32Array, n: number, count: number, rng: Rng, out: Int32Array): number {
+  for (let j = 0; j < count; j++) out[j] = all[2 * Math.floor(rng.next() * n)];
   return count;
 }
 
@@ -101,7 +115,7 @@ function dictGetSomeKeys(s: RedisServer, db: Db, count: number, out: Int32Array)
   const slots = Math.max(db.expires.size0, db.expires.size1);
   if (db.expHeads.length !== slots) ks.rebuildExpireBuckets(db, slots);
   const heads = db.expHeads;
-  const next = ks.expNext;
+  const rec = ks.rec;
   const mask = heads.length - 1;
   const rng = s.rngEvict;
   let i = rng.u32() & mask;
@@ -125,7 +139,7 @@ function dictGetSomeKeys(s: RedisServer, db: Db, count: number, out: Int32Array)
           if (r < count) out[r] = key;
         }
         stored++;
-        key = next[key];
+        key = rec[key * REC + R_EXPNEXT];
       }
       if (stored >= count) break;
     }
@@ -160,7 +174,7 @@ function pickFromPool(s: RedisServer): number {
       const db = ks.dbs[dbId];
       const dict = allkeys ? db.main : db.expires;
       if (dict.rehashIdx >= 0) s.used += dict.rehashStep(); // dictFind
-      const alive = allkeys ? ks.allPos[key] !== NO_KEY && ks.dbOf[key] === dbId : ks.volPos[key] !== NO_KEY;
+      const alive = allkeys ? ks.exists(key) && ks.dbOf(key) === dbId : ks.hasTtl(key);
       if (alive) return key;
       // a ghost: deleted, evicted or without a TTL since it was sampled; keep walking left
     }
@@ -186,7 +200,7 @@ function pickRandom(s: RedisServer): number {
       s.nextDb = db.id;
       const dict = allkeys ? db.main : db.expires;
       if (dict.rehashIdx >= 0) s.used += dict.rehashStep(); // dictGetRandomKey
-      return (allkeys ? db.all : db.vol)[Math.floor(s.rngEvict.next() * n)];
+      return allkeys ? db.all[2 * Math.floor(s.rngEvict.next() * n)] : db.vol[Math.floor(s.rngEvict.next() * n)];
     }
   }
   // a full unsuccessful loop advances next_db by dbnum: unchanged modulo dbnum

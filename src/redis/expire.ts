@@ -1,4 +1,4 @@
-import { NO_KEY } from "./keyspace.ts";
+import { F_EXPIRE, NO_KEY, R_EXPNEXT, REC } from "./keyspace.ts";
 import type { RedisServer } from "./server.ts";
 
 /*
@@ -97,18 +97,19 @@ export function activeExpireCycle(s: RedisServer, type: number): void {
       if (db.expHeads.length !== tableSlots) ks.rebuildExpireBuckets(db, tableSlots);
       const heads = db.expHeads;
       const mask = heads.length - 1;
-      const next = ks.expNext;
+      const rec = ks.rec, recF = ks.recF;
       while (sampled < num && checkedBuckets < maxBuckets) {
         let key = heads[db.expiresCursor & mask];
         while (key !== NO_KEY) {
-          const after = next[key];
+          const after = rec[key * REC + R_EXPNEXT];
+          const when = recF[key * 4 + F_EXPIRE];
           sampled++;
-          if (nowMs > ks.expireAt[key]) {
+          if (nowMs > when) {
             s.deleteExpiredKey(key);
             expired++;
             elapsed += EXPIRE_DELETE_COST_US;
           } else {
-            ttlSum += ks.expireAt[key] - nowMs;
+            ttlSum += when - nowMs;
             ttlSamples++;
             elapsed += EXPIRE_SAMPLE_COST_US;
           }

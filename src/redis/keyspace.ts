@@ -1,39 +1,54 @@
 import { DictModel } from "./dict.ts";
 
 /*
- * The keyspace as a struct of typed arrays indexed by integer key id. Key names are not stored: the
- * workload maps each name to an id once (generated keys by arithmetic, trace keys by interning), and the
- * model keeps only what Redis's memory and eviction behaviour depend on.
+ * The keyspace: one 32-byte record per integer key id in a single typed array, so that everything the
+ * model reads or writes about a key on an access sits in one cache line (a design with one array per
+ * field costs a cache miss per field on a cold key: measured 30 % slower). Key names are not stored:
+ * the workload maps each name to an id once (generated keys by arithmetic, trace keys by interning),
+ * and the model keeps only what Redis's memory and eviction behaviour depend on.
  *
  * Redis samples keys through its hash tables (dict.c dictGetSomeKeys / dictGetRandomKey). We keep each
  * DB's keys, and its keys with a TTL, in dense arrays with swap-remove, so a uniform sample is O(1)
- * (redis-model.md §13, "may abstract" 1: bucket placement is random with respect to recency and
- * frequency, so uniform draws have the same expectation).
+ * (redis-model.md §13, "may abstract" 1). Each key's 24-bit `lru` field sits beside it in the dense
+ * array rather than in its record: eviction samples read key and stamp from one cache line of a
+ * compact array (live keys only), instead of a record scattered over the whole id space. Keys with a TTL are also chained into the expires dict's
+ * buckets (R_EXPNEXT), for the expire cycle's ordered walk and the volatile policies' sampling.
  */
 
 export const NO_KEY = -1;
 
-function grown<T extends Int32Array | Uint32Array | Float64Array | Uint16Array | Uint8Array>(a: T, n: number, fill?: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  if (fill !== undefined) b.fill(fill, a.length);
-  return b;
-}
+/** Int32 slots of a key's record (8 per key: 32 bytes). */
+export const REC = 8;
+/** Position in its DB's `all` array, or NO_KEY when the key does not exist. */
+export const R_ALLPOS = 0;
+/** Position in its DB's `vol` array, or NO_KEY when the key has no TTL. */
+export const R_VOLPOS = 1;
+/* Slot 2 is unused: the `lru` field lives in the DB's dense array, next to the key (see Db.all). */
+/** Value length in bytes. */
+export const R_VALLEN = 3;
+/** key length (bits 0–15) | value encoding (16–23, memory.ts ENC_*) | db (24–31). */
+export const R_META = 4;
+/** Next key in the same expires bucket, or NO_KEY. */
+export const R_EXPNEXT = 5;
+/** Float64 slot (of the Float64Array view, stride 4) holding the absolute expiry in simulated ms. */
+export const F_EXPIRE = 3;
 
 /** One Redis database: its main dict and expires dict (sizes only) and the dense key arrays. */
 export class Db {
-  all = new Int32Array(16);
+  /** Pairs [key id, lru field] of every key of the DB, dense (swap-remove). */
+  all: Int32Array = new Int32Array(32);
+  /** Keys in `all` (pairs). */
   allN = 0;
-  vol = new Int32Array(16);
+  vol: Int32Array = new Int32Array(16);
   volN = 0;
   readonly main = new DictModel();
   readonly expires = new DictModel();
   /**
-   * The expires dict's buckets as chains of key ids (heads here, links in Keyspace.expNext), so that
+   * The expires dict's buckets as chains of key ids (heads here, links in R_EXPNEXT), so that
    * activeExpireCycle can walk buckets in order from a persistent cursor as Redis 7.0 does. Sized as the
    * larger table of the modelled dict; rebuilt when that size changes.
    */
-  expHeads = new Int32Array(0);
+  expHeads: Int32Array = new Int32Array(0);
   /** activeExpireCycle's persistent bucket index (expires_cursor). */
   expiresCursor = 0;
   /** INFO keyspace avg_ttl estimate in ms (expire.c), 0 when unknown. */
@@ -44,25 +59,18 @@ export class Db {
   }
 }
 
+function grownI32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
 export class Keyspace {
   capacity = 0;
-  /** Position in its DB's `all` array, or NO_KEY when the key does not exist. */
-  allPos = new Int32Array(0);
-  /** Position in its DB's `vol` array, or NO_KEY when the key has no TTL. */
-  volPos = new Int32Array(0);
-  /** The 24-bit `lru` field of the value object: LRU clock stamp, or LFU [minutes | counter]. */
-  lru = new Uint32Array(0);
-  /** Absolute expiry in simulated ms (valid when volPos ≥ 0). */
-  expireAt = new Float64Array(0);
-  /** used_memory bytes of the key excluding its TTL entry and bucket shares. */
-  mem = new Uint32Array(0);
-  valLen = new Uint32Array(0);
-  keyLen = new Uint16Array(0);
-  /** The value's string encoding (memory.ts ENC_*). */
-  enc = new Uint8Array(0);
-  dbOf = new Uint8Array(0);
-  /** Next key in the same expires bucket, or NO_KEY. */
-  expNext = new Int32Array(0);
+  /** Records, REC int32 slots per key. */
+  rec: Int32Array = new Int32Array(0);
+  /** A Float64 view of the same memory (for F_EXPIRE). */
+  recF: Float64Array = new Float64Array(0);
   /** Salt of the bucket hash (Redis seeds siphash randomly per process). */
   readonly hashSalt: number;
   /** Exact-LRU list links (reference policy only; allocated on demand). */
@@ -89,76 +97,120 @@ export class Keyspace {
   ensure(n: number): void {
     if (n <= this.capacity) return;
     const cap = Math.max(n, Math.ceil(this.capacity * 1.5), 1024);
-    this.allPos = grown(this.allPos, cap, NO_KEY);
-    this.volPos = grown(this.volPos, cap, NO_KEY);
-    this.lru = grown(this.lru, cap);
-    this.expireAt = grown(this.expireAt, cap);
-    this.mem = grown(this.mem, cap);
-    this.valLen = grown(this.valLen, cap);
-    this.keyLen = grown(this.keyLen, cap);
-    this.enc = grown(this.enc, cap);
-    this.dbOf = grown(this.dbOf, cap);
-    this.expNext = grown(this.expNext, cap, NO_KEY);
+    const rec = new Int32Array(cap * REC);
+    rec.set(this.rec);
+    for (let k = this.capacity; k < cap; k++) {
+      rec[k * REC + R_ALLPOS] = NO_KEY;
+      rec[k * REC + R_VOLPOS] = NO_KEY;
+      rec[k * REC + R_EXPNEXT] = NO_KEY;
+    }
+    this.rec = rec;
+    this.recF = new Float64Array(rec.buffer);
     if (this.prev && this.next) {
-      this.prev = grown(this.prev, cap, NO_KEY);
-      this.next = grown(this.next, cap, NO_KEY);
+      const p = new Int32Array(cap).fill(NO_KEY), q = new Int32Array(cap).fill(NO_KEY);
+      p.set(this.prev);
+      q.set(this.next);
+      this.prev = p;
+      this.next = q;
     }
     this.capacity = cap;
   }
 
+  // ---- field access (for readability off the hot path, and for tests) ----
+
   exists(key: number): boolean {
-    return this.allPos[key] !== NO_KEY;
+    return this.rec[key * REC + R_ALLPOS] !== NO_KEY;
+  }
+  hasTtl(key: number): boolean {
+    return this.rec[key * REC + R_VOLPOS] !== NO_KEY;
+  }
+  /** The `lru` field (LRU stamp, or LFU [minutes | counter]) of an existing key. */
+  lruOf(key: number): number {
+    return this.dbs[this.dbOf(key)].all[2 * this.rec[key * REC + R_ALLPOS] + 1];
+  }
+  expireAtOf(key: number): number {
+    return this.recF[key * 4 + F_EXPIRE];
+  }
+  dbOf(key: number): number {
+    return this.rec[key * REC + R_META] >>> 24;
+  }
+  keyLenOf(key: number): number {
+    return this.rec[key * REC + R_META] & 0xffff;
+  }
+  encOf(key: number): number {
+    return (this.rec[key * REC + R_META] >>> 16) & 0xff;
+  }
+  valLenOf(key: number): number {
+    return this.rec[key * REC + R_VALLEN];
   }
 
-  /** Adds `key` to DB `db`'s dense array (the caller does memory and dict accounting). */
-  link(key: number, db: Db): void {
-    if (db.allN === db.all.length) db.all = grown(db.all, db.all.length * 2);
-    this.allPos[key] = db.allN;
-    db.all[db.allN++] = key;
-    this.dbOf[key] = db.id;
+  /** Sets a key's DB and name length (once, before first use). */
+  define(key: number, db: number, keyLen: number): void {
+    const i = key * REC + R_META;
+    this.rec[i] = (db << 24) | (this.rec[i] & 0xff0000) | (keyLen & 0xffff);
+  }
+
+  setEnc(key: number, enc: number): void {
+    const i = key * REC + R_META;
+    this.rec[i] = (this.rec[i] & ~0xff0000) | (enc << 16);
+  }
+
+  /** Adds `key` with `lru` field `lru` to DB `db`'s dense array (the caller does memory and dict accounting). */
+  link(key: number, db: Db, lru: number): void {
+    if (2 * db.allN === db.all.length) db.all = grownI32(db.all, db.all.length * 2);
+    this.rec[key * REC + R_ALLPOS] = db.allN;
+    const i = 2 * db.allN++;
+    db.all[i] = key;
+    db.all[i + 1] = lru;
     this.keys++;
   }
 
   unlink(key: number, db: Db): void {
-    const pos = this.allPos[key];
-    const last = db.all[--db.allN];
-    db.all[pos] = last;
-    this.allPos[last] = pos;
-    this.allPos[key] = NO_KEY;
+    const rec = this.rec;
+    const all = db.all;
+    const pos = rec[key * REC + R_ALLPOS];
+    const lastPos = --db.allN;
+    const last = all[2 * lastPos];
+    all[2 * pos] = last;
+    all[2 * pos + 1] = all[2 * lastPos + 1];
+    rec[last * REC + R_ALLPOS] = pos;
+    rec[key * REC + R_ALLPOS] = NO_KEY;
     this.keys--;
   }
 
   linkVolatile(key: number, db: Db): void {
-    if (db.volN === db.vol.length) db.vol = grown(db.vol, db.vol.length * 2);
-    this.volPos[key] = db.volN;
+    if (db.volN === db.vol.length) db.vol = grownI32(db.vol, db.vol.length * 2);
+    const rec = this.rec;
+    rec[key * REC + R_VOLPOS] = db.volN;
     db.vol[db.volN++] = key;
     this.volatileKeys++;
     const heads = db.expHeads;
     if (heads.length > 0) {
       const b = this.bucketOf(key, heads.length - 1);
-      this.expNext[key] = heads[b];
+      rec[key * REC + R_EXPNEXT] = heads[b];
       heads[b] = key;
     }
   }
 
   unlinkVolatile(key: number, db: Db): void {
-    const pos = this.volPos[key];
+    const rec = this.rec;
+    const pos = rec[key * REC + R_VOLPOS];
     const last = db.vol[--db.volN];
     db.vol[pos] = last;
-    this.volPos[last] = pos;
-    this.volPos[key] = NO_KEY;
+    rec[last * REC + R_VOLPOS] = pos;
+    rec[key * REC + R_VOLPOS] = NO_KEY;
     this.volatileKeys--;
     const heads = db.expHeads;
     if (heads.length > 0) {
       const b = this.bucketOf(key, heads.length - 1);
-      const next = this.expNext;
-      if (heads[b] === key) heads[b] = next[key];
+      const after = rec[key * REC + R_EXPNEXT];
+      if (heads[b] === key) heads[b] = after;
       else {
         let k = heads[b];
-        while (next[k] !== key) k = next[k];
-        next[k] = next[key];
+        while (rec[k * REC + R_EXPNEXT] !== key) k = rec[k * REC + R_EXPNEXT];
+        rec[k * REC + R_EXPNEXT] = after;
       }
-      next[key] = NO_KEY;
+      rec[key * REC + R_EXPNEXT] = NO_KEY;
     }
   }
 
@@ -174,12 +226,12 @@ export class Keyspace {
   /** Re-chains a DB's volatile keys into `slots` buckets (after its expires table changed size). */
   rebuildExpireBuckets(db: Db, slots: number): void {
     const heads = new Int32Array(slots).fill(NO_KEY);
-    const next = this.expNext;
+    const rec = this.rec;
     const mask = slots - 1;
     for (let i = 0; i < db.volN; i++) {
       const key = db.vol[i];
       const b = this.bucketOf(key, mask);
-      next[key] = heads[b];
+      rec[key * REC + R_EXPNEXT] = heads[b];
       heads[b] = key;
     }
     db.expHeads = heads;

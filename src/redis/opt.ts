@@ -38,7 +38,7 @@ export class OptIndex {
     if (this.n > 2 * ks.keys + 1024) this.rebuild(ks);
     while (this.n > 0) {
       const v = this.hv[0], k = this.hk[0];
-      if (ks.allPos[k] !== NO_KEY && this.nextUse[k] === v) return k;
+      if (ks.exists(k) && this.nextUse[k] === v) return k;
       this.pop();
     }
     return NO_KEY;
@@ -46,7 +46,7 @@ export class OptIndex {
 
   private rebuild(ks: Keyspace): void {
     this.n = 0;
-    for (const db of ks.dbs) for (let i = 0; i < db.allN; i++) this.push(this.nextUse[db.all[i]], db.all[i]);
+    for (const db of ks.dbs) for (let i = 0; i < db.allN; i++) this.push(this.nextUse[db.all[2 * i]], db.all[2 * i]);
   }
 
   private push(v: number, k: number): void {

@@ -207,9 +207,9 @@ workload:
     drive("allkeys-lru", (server, _sim, req, hit) => {
       if (!hit) return;
       const ks = server.ks;
-      if (ks.volPos[req.key] >= 0) {
+      if (ks.hasTtl(req.key)) {
         hitsWithTtl++;
-        expect(server.nowMs).toBeLessThanOrEqual(ks.expireAt[req.key]);
+        expect(server.nowMs).toBeLessThanOrEqual(ks.expireAtOf(req.key));
       }
     }, "3s");
     expect(hitsWithTtl).toBeGreaterThan(10_000);
@@ -270,7 +270,7 @@ workload:
     const minStart = Math.floor(1_704_067_200_000 / 60_000) & 0xffff;
     for (const db of ks.dbs)
       for (let i = 0; i < db.allN; i++) {
-        const lru = ks.lru[db.all[i]];
+        const lru = ks.lruOf(db.all[2 * i]);
         const counter = lru & 255, minutes = lru >>> 8;
         expect(minutes).toBeGreaterThanOrEqual(minStart);
         expect(minutes).toBeLessThanOrEqual(minStart + 2);
@@ -285,31 +285,31 @@ workload:
     const { server } = makeServer({ maxmemory: 100 * MB, maxmemoryPolicy: "allkeys-lfu", lfuLogFactor: 0 }, 10, 10);
     server.set(0, 10, -1, 0);
     for (let i = 0; i < 1000; i++) server.get(0);
-    expect(server.ks.lru[0] & 255).toBe(255);
-    expect(server.ks.lru[0] >>> 8).toBe(Math.floor(1_704_067_200_000 / 60_000) & 0xffff);
+    expect(server.ks.lruOf(0) & 255).toBe(255);
+    expect(server.ks.lruOf(0) >>> 8).toBe(Math.floor(1_704_067_200_000 / 60_000) & 0xffff);
   });
 
   it("an LFU counter survives a SET overwrite; an LRU stamp is renewed", () => {
     const { server } = makeServer({ maxmemory: 100 * MB, maxmemoryPolicy: "allkeys-lfu", lfuLogFactor: 0 }, 10, 10);
     server.set(0, 10, -1, 0);
     for (let i = 0; i < 20; i++) server.get(0);
-    const c = server.ks.lru[0] & 255;
+    const c = server.ks.lruOf(0) & 255;
     expect(c).toBe(25);
     server.set(0, 20, -1, 0);
-    expect(server.ks.lru[0] & 255).toBe(26); // the write lookup's touch, then the copied field
+    expect(server.ks.lruOf(0) & 255).toBe(26); // the write lookup's touch, then the copied field
   });
 
   it("does not touch LRU/LFU fields while a fork child exists", () => {
     const { sim, server } = makeServer({ maxmemory: 100 * MB, maxmemoryPolicy: "allkeys-lru" }, 10, 10);
     server.set(0, 10, -1, 0);
-    const stamp = server.ks.lru[0];
+    const stamp = server.ks.lruOf(0);
     sim.advanceTo(5_000_000);
     server.childActive = true;
     server.get(0);
-    expect(server.ks.lru[0]).toBe(stamp);
+    expect(server.ks.lruOf(0)).toBe(stamp);
     server.childActive = false;
     server.get(0);
-    expect(server.ks.lru[0]).toBe(stamp + 5);
+    expect(server.ks.lruOf(0)).toBe(stamp + 5);
   });
 
   it("refuses to grow the dict when the new table would pass maxmemory, until 1.618 keys per slot", () => {

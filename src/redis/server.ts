@@ -5,7 +5,7 @@ import type { RedisConfig } from "./config.ts";
 import { HASHTABLE_MAX_LOAD_FACTOR, RESIZE_AVOID, RESIZE_ENABLE, type ExpandAllowed } from "./dict.ts";
 import { EVICT_FAIL, EVICT_OK, performEvictions } from "./evict.ts";
 import { activeExpireCycle, CYCLE_FAST, CYCLE_SLOW, ExpireState } from "./expire.ts";
-import { Keyspace, NO_KEY, type Db } from "./keyspace.ts";
+import { F_EXPIRE, Keyspace, NO_KEY, R_ALLPOS, R_META, R_VALLEN, R_VOLPOS, REC, type Db } from "./keyspace.ts";
 import { lfuInitial, lfuTimeInMinutes, updateLFU } from "./lfu.ts";
 import { lruClockAt } from "./lru.ts";
 import { MemoryModel, memoryUsage, stringEncoding } from "./memory.ts";
@@ -114,8 +114,7 @@ export class RedisServer {
   /** Declares key id `key` (its DB and name length) before first use. */
   defineKey(key: number, db: number, keyLen: number): void {
     this.ks.ensure(key + 1);
-    this.ks.dbOf[key] = db;
-    this.ks.keyLen[key] = keyLen;
+    this.ks.define(key, db, keyLen);
     if (!this.activeDbs.includes(db)) {
       this.activeDbs.push(db);
       this.activeDbs.sort((a, b) => a - b);
@@ -154,9 +153,9 @@ export class RedisServer {
   del(key: number): boolean {
     if ((this.commandsSeen & CMD_DEL) === 0) this.firstCall(CMD_DEL);
     this.processCommand();
-    const db = this.ks.dbs[this.ks.dbOf[key]];
+    const db = this.ks.dbs[this.ks.dbOf(key)];
     let deleted = false;
-    if (!this.expireIfNeeded(key, db) && this.ks.allPos[key] !== NO_KEY) {
+    if (!this.expireIfNeeded(key, db) && this.ks.exists(key)) {
       this.deleteKey(key);
       deleted = true;
     }
@@ -167,8 +166,8 @@ export class RedisServer {
   /** MEMORY USAGE key: no touch, no expiry check, no stats (object.c memoryCommand). −1 if absent. */
   memoryUsage(key: number): number {
     const ks = this.ks;
-    if (ks.allPos[key] === NO_KEY) return -1;
-    return memoryUsage(this.mem.A, ks.keyLen[key], ks.valLen[key], ks.enc[key]);
+    if (!ks.exists(key)) return -1;
+    return memoryUsage(this.mem.A, ks.keyLenOf(key), ks.valLenOf(key), ks.encOf(key));
   }
 
   // ============================== per-command sequence ==============================
@@ -202,10 +201,9 @@ export class RedisServer {
 
   /** expireIfNeeded: deletes `key` if its TTL has passed (strictly). Returns true if it was expired. */
   private expireIfNeeded(key: number, db: Db): boolean {
-    const ks = this.ks;
     if (db.expires.used === 0) return false;
     if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep(); // getExpire → dictFind
-    if (ks.volPos[key] !== NO_KEY && this.nowMs > ks.expireAt[key]) {
+    if (this.ks.rec[key * REC + R_VOLPOS] !== NO_KEY && this.nowMs > this.ks.recF[key * 4 + F_EXPIRE]) {
       this.deleteExpiredKey(key);
       return true;
     }
@@ -215,32 +213,29 @@ export class RedisServer {
   /** lookupKeyRead: lazy expiry, hit/miss counting, touch. */
   private lookupKeyRead(key: number): boolean {
     const ks = this.ks;
-    const db = ks.dbs[ks.dbOf[key]];
+    const meta = ks.rec[key * REC + R_META];
+    const db = ks.dbs[meta >>> 24];
     if (db.main.rehashIdx >= 0) this.used += db.main.rehashStep(); // dictFind
-    if (ks.allPos[key] === NO_KEY || this.expireIfNeeded(key, db)) {
+    if (ks.rec[key * REC + R_ALLPOS] === NO_KEY || this.expireIfNeeded(key, db)) {
       this.stats.keyspace_misses++;
       return false;
     }
-    this.touch(key);
+    this.touch(key, db);
     this.stats.keyspace_hits++;
     return true;
   }
 
   /** The touch of lookupKey: LRU stamp or LFU update, skipped while a fork child exists. */
-  private touch(key: number): void {
+  private touch(key: number, db: Db): void {
     if (this.exactLru) this.ks.lruMoveToHead(key);
     if (this.opt !== null) this.opt.record(key, this.nextAccess);
     if (this.childActive) return;
+    const all = db.all;
+    const i = 2 * this.ks.rec[key * REC + R_ALLPOS] + 1;
     if (this.lfu) {
-      this.ks.lru[key] = updateLFU(
-        this.ks.lru[key],
-        lfuTimeInMinutes(this.nowMs),
-        this.cfg.lfuDecayTime,
-        this.cfg.lfuLogFactor,
-        this.rngLfu,
-      );
+      all[i] = updateLFU(all[i], lfuTimeInMinutes(this.nowMs), this.cfg.lfuDecayTime, this.cfg.lfuLogFactor, this.rngLfu);
     } else {
-      this.ks.lru[key] = this.lruclock;
+      all[i] = this.lruclock;
     }
   }
 
@@ -254,34 +249,34 @@ export class RedisServer {
    */
   private setKey(key: number, vlen: number, intValue: number, ttlMs: number): void {
     const ks = this.ks;
-    const db = ks.dbs[ks.dbOf[key]];
+    const r = key * REC;
+    const meta = ks.rec[r + R_META];
+    const db = ks.dbs[meta >>> 24];
     const A = this.mem.A;
     if (db.main.rehashIdx >= 0) this.used += db.main.rehashStep(); // lookupKeyWrite → dictFind
     const enc = stringEncoding(vlen, intValue >= 0, intValue, this.sharedIntegers);
-    const bytes = this.mem.keyBytes(ks.keyLen[key], vlen, enc);
-    if (ks.allPos[key] !== NO_KEY && !this.expireIfNeeded(key, db)) {
-      this.touch(key);
+    const bytes = this.mem.keyBytes(meta & 0xffff, vlen, enc);
+    if (ks.rec[r + R_ALLPOS] !== NO_KEY && !this.expireIfNeeded(key, db)) {
+      this.touch(key, db);
       // dbOverwrite: the new value object. Under LRU it carries its creation stamp (the clock now);
       // under LFU the old object's (just-touched) lru field is copied, so the frequency survives.
-      if (!this.lfu) ks.lru[key] = this.lruclock;
-      this.used += bytes - ks.mem[key];
+      if (!this.lfu) db.all[2 * ks.rec[r + R_ALLPOS] + 1] = this.lruclock;
+      this.used += bytes - this.keyBytesOf(key);
     } else {
       // dbAdd: value and key sds exist before dictAdd checks whether the table may grow.
       const entry = this.mem.objectSize ? 0 : A(24);
       this.used += bytes - entry;
       this.used += db.main.add(this.resizePolicy, this.expandAllowed);
       this.used += entry;
-      ks.link(key, db);
-      ks.lru[key] = this.lfu ? lfuInitial(lfuTimeInMinutes(this.nowMs)) : this.lruclock;
+      ks.link(key, db, this.lfu ? lfuInitial(lfuTimeInMinutes(this.nowMs)) : this.lruclock);
       if (this.exactLru) ks.lruPushHead(key);
       if (this.opt !== null) this.opt.record(key, this.nextAccess);
     }
-    ks.mem[key] = bytes;
-    ks.valLen[key] = vlen;
-    ks.enc[key] = enc;
+    ks.rec[r + R_VALLEN] = vlen;
+    ks.rec[r + R_META] = (meta & ~0xff0000) | (enc << 16);
     // removeExpire
     if (db.expires.used > 0) {
-      if (ks.volPos[key] !== NO_KEY) this.removeExpire(key, db);
+      if (ks.rec[r + R_VOLPOS] !== NO_KEY) this.removeExpire(key, db);
       else if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep();
     }
     if (ttlMs > 0) {
@@ -290,7 +285,7 @@ export class RedisServer {
       this.used += db.expires.add(this.resizePolicy, this.expandAllowed);
       this.used += this.mem.ttlEntry;
       ks.linkVolatile(key, db);
-      ks.expireAt[key] = this.nowMs + ttlMs;
+      ks.recF[key * 4 + F_EXPIRE] = this.nowMs + ttlMs;
     }
   }
 
@@ -303,15 +298,22 @@ export class RedisServer {
   /** dbSyncDelete: the expires entry first, then the main entry. */
   deleteKey(key: number): void {
     const ks = this.ks;
-    const db = ks.dbs[ks.dbOf[key]];
+    const db = ks.dbs[ks.rec[key * REC + R_META] >>> 24];
     if (db.expires.used > 0) {
-      if (ks.volPos[key] !== NO_KEY) this.removeExpire(key, db);
+      if (ks.rec[key * REC + R_VOLPOS] !== NO_KEY) this.removeExpire(key, db);
       else if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep();
     }
     this.used += db.main.remove();
-    this.used -= ks.mem[key];
+    this.used -= this.keyBytesOf(key);
     ks.unlink(key, db);
     if (this.exactLru) ks.lruRemove(key);
+  }
+
+  /** used_memory bytes of an existing key without its TTL entry (recomputed: cheaper than storing it). */
+  keyBytesOf(key: number): number {
+    const r = key * REC;
+    const meta = this.ks.rec[r + R_META];
+    return this.mem.keyBytes(meta & 0xffff, this.ks.rec[r + R_VALLEN], (meta >>> 16) & 0xff);
   }
 
   /** deleteExpiredKeyAndPropagate: delete and count in expired_keys. */

@@ -1,4 +1,3 @@
-import { TRACE_CSV_HEADER } from "../trace-csv.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
 import { BytesInterner } from "./intern.ts";
@@ -9,10 +8,16 @@ import { isWord, LineTraceReader, num, text } from "./lines.ts";
  * op is GET, SET or DEL (any case); ttl_s 0 means no TTL; an empty value_size or ttl_s is 0. A GET is
  * a cache-aside read (OP_CACHE_GET, filled with the row's value_size and TTL on a miss) in mode
  * cache-aside, a plain GET in mode literal. Fields are not quoted: a key cannot contain a comma.
- * Same checks and messages as the synchronous CsvTraceSource (../trace-csv.ts), which this replaces.
+ * Keys are interned as they are first seen: each distinct key (as bytes) gets the next integer id.
+ * A malformed row is an InputError naming file:line (the header and blank lines count as lines).
  */
 
-export { TRACE_CSV_HEADER };
+/**
+ * Line 1 of our CSV trace. Columns: t_ms, the time in ms from the start of the trace (a decimal ≥ 0,
+ * rows in time order); op, GET, SET or DEL; key, the key name (not empty, at most 65535 bytes, no
+ * comma); value_size, the value in bytes (a whole number); ttl_s, the TTL in seconds (0 = no TTL).
+ */
+export const TRACE_CSV_HEADER = "t_ms,op,key,value_size,ttl_s";
 
 export class CsvTraceReader extends LineTraceReader {
   private readonly keys = new BytesInterner();
