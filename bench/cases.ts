@@ -22,6 +22,8 @@ export interface BenchCase {
   trace?: "csv" | "oracle-general";
   /** A keyspace fill of this many keys (no maxmemory, every request a SET of a new key). */
   fill?: number;
+  /** Scaled-down mode: spatial sampling rate (workload.sampling). */
+  sampling?: number;
 }
 
 export const CASES: BenchCase[] = [
@@ -35,6 +37,8 @@ export const CASES: BenchCase[] = [
   { name: "exact-lru 10%", policy: "exact-lru", fraction: 0.1 },
   { name: "allkeys-lru 10% from CSV trace", policy: "allkeys-lru", fraction: 0.1, trace: "csv" },
   { name: "allkeys-lru 10% from oracleGeneral", policy: "allkeys-lru", fraction: 0.1, trace: "oracle-general" },
+  { name: "allkeys-lru s5 10%, 10% sampled", policy: "allkeys-lru", fraction: 0.1, sampling: 0.1 },
+  { name: "allkeys-lru s5 50%, 10% sampled", policy: "allkeys-lru", fraction: 0.5, sampling: 0.1 },
   { name: "fill 100 M keys", policy: "noeviction", fraction: 0, fill: 100_000_000 },
 ];
 
@@ -61,6 +65,7 @@ duration: ${REQUESTS / RATE}s
 redis: { maxmemory: ${maxmemory}, maxmemory-policy: ${c.policy}, maxmemory-samples: ${c.samples ?? 5} }
 workload:
   rate: ${RATE}
+  sampling: ${c.sampling ?? 1}
   classes:
 ${classes}
 output: { interval: 1s }

@@ -1,5 +1,5 @@
 import type { Rng } from "../core/random.ts";
-import { F_EXPIRE, NO_KEY, R_EXPNEXT, REC, type Db } from "./keyspace.ts";
+import { NO_KEY, type Db } from "./keyspace.ts";
 import { estimateObjectIdleTime } from "./lru.ts";
 import { lfuDecrAndReturn, lfuTimeInMinutes } from "./lfu.ts";
 import { EVPOOL_SIZE } from "./pool.ts";
@@ -49,7 +49,7 @@ export function evictionScore(s: RedisServer, key: number): number {
       return 255 - lfuDecrAndReturn(ks.lruOf(key), lfuTimeInMinutes(s.nowMs), s.cfg.lfuDecayTime);
     case SCORE_TTL:
       // Redis stores ULLONG_MAX − expire_ms; only the order matters.
-      return -ks.recF[key * 4 + F_EXPIRE];
+      return -ks.expireAt[key];
     default:
       return 0;
   }
@@ -115,7 +115,7 @@ function dictGetSomeKeys(s: RedisServer, db: Db, count: number, out: Int32Array)
   const slots = Math.max(db.expires.size0, db.expires.size1);
   if (db.expHeads.length !== slots) ks.rebuildExpireBuckets(db, slots);
   const heads = db.expHeads;
-  const rec = ks.rec;
+  const next = ks.expNext;
   const mask = heads.length - 1;
   const rng = s.rngEvict;
   let i = rng.u32() & mask;
@@ -139,7 +139,7 @@ function dictGetSomeKeys(s: RedisServer, db: Db, count: number, out: Int32Array)
           if (r < count) out[r] = key;
         }
         stored++;
-        key = rec[key * REC + R_EXPNEXT];
+        key = next[key];
       }
       if (stored >= count) break;
     }

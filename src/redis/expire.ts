@@ -1,4 +1,4 @@
-import { F_EXPIRE, NO_KEY, R_EXPNEXT, REC } from "./keyspace.ts";
+import { NO_KEY } from "./keyspace.ts";
 import type { RedisServer } from "./server.ts";
 
 /*
@@ -97,12 +97,12 @@ export function activeExpireCycle(s: RedisServer, type: number): void {
       if (db.expHeads.length !== tableSlots) ks.rebuildExpireBuckets(db, tableSlots);
       const heads = db.expHeads;
       const mask = heads.length - 1;
-      const rec = ks.rec, recF = ks.recF;
+      const next = ks.expNext, expireAt = ks.expireAt;
       while (sampled < num && checkedBuckets < maxBuckets) {
         let key = heads[db.expiresCursor & mask];
         while (key !== NO_KEY) {
-          const after = rec[key * REC + R_EXPNEXT];
-          const when = recF[key * 4 + F_EXPIRE];
+          const after = next[key];
+          const when = expireAt[key];
           sampled++;
           if (nowMs > when) {
             s.deleteExpiredKey(key);

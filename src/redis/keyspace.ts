@@ -1,9 +1,10 @@
 import { DictModel } from "./dict.ts";
 
 /*
- * The keyspace: one 32-byte record per integer key id in a single typed array, so that everything the
- * model reads or writes about a key on an access sits in one cache line (a design with one array per
- * field costs a cache miss per field on a cold key: measured 30 % slower). Key names are not stored:
+ * The keyspace: one 16-byte record per integer key id in a single typed array, so that what the model
+ * reads or writes about a key on every access sits in one cache line (one array per field costs a cache
+ * miss per field on a cold key). Fields used only for keys with a TTL (expiry time, bucket chain) live
+ * in their own arrays, touched only by volatile keys. Key names are not stored:
  * the workload maps each name to an id once (generated keys by arithmetic, trace keys by interning),
  * and the model keeps only what Redis's memory and eviction behaviour depend on.
  *
@@ -12,26 +13,22 @@ import { DictModel } from "./dict.ts";
  * (redis-model.md §13, "may abstract" 1). Each key's 24-bit `lru` field sits beside it in the dense
  * array rather than in its record: eviction samples read key and stamp from one cache line of a
  * compact array (live keys only), instead of a record scattered over the whole id space. Keys with a TTL are also chained into the expires dict's
- * buckets (R_EXPNEXT), for the expire cycle's ordered walk and the volatile policies' sampling.
+ * buckets (expNext), for the expire cycle's ordered walk and the volatile policies' sampling.
  */
 
 export const NO_KEY = -1;
 
-/** Int32 slots of a key's record (8 per key: 32 bytes). */
-export const REC = 8;
+/** Int32 slots of a key's record (4 per key: 16 bytes). */
+export const REC = 4;
 /** Position in its DB's `all` array, or NO_KEY when the key does not exist. */
 export const R_ALLPOS = 0;
 /** Position in its DB's `vol` array, or NO_KEY when the key has no TTL. */
 export const R_VOLPOS = 1;
-/* Slot 2 is unused: the `lru` field lives in the DB's dense array, next to the key (see Db.all). */
 /** Value length in bytes. */
-export const R_VALLEN = 3;
+export const R_VALLEN = 2;
 /** key length (bits 0–15) | value encoding (16–23, memory.ts ENC_*) | db (24–31). */
-export const R_META = 4;
-/** Next key in the same expires bucket, or NO_KEY. */
-export const R_EXPNEXT = 5;
-/** Float64 slot (of the Float64Array view, stride 4) holding the absolute expiry in simulated ms. */
-export const F_EXPIRE = 3;
+export const R_META = 3;
+/* The `lru` field lives in the DB's dense array, next to the key (see Db.all). */
 
 /** One Redis database: its main dict and expires dict (sizes only) and the dense key arrays. */
 export class Db {
@@ -44,7 +41,7 @@ export class Db {
   readonly main = new DictModel();
   readonly expires = new DictModel();
   /**
-   * The expires dict's buckets as chains of key ids (heads here, links in R_EXPNEXT), so that
+   * The expires dict's buckets as chains of key ids (heads here, links in Keyspace.expNext), so that
    * activeExpireCycle can walk buckets in order from a persistent cursor as Redis 7.0 does. Sized as the
    * larger table of the modelled dict; rebuilt when that size changes.
    */
@@ -69,8 +66,10 @@ export class Keyspace {
   capacity = 0;
   /** Records, REC int32 slots per key. */
   rec: Int32Array = new Int32Array(0);
-  /** A Float64 view of the same memory (for F_EXPIRE). */
-  recF: Float64Array = new Float64Array(0);
+  /** Absolute expiry in simulated ms (valid while the key has a TTL). */
+  expireAt: Float64Array = new Float64Array(0);
+  /** Next key in the same expires bucket, or NO_KEY. */
+  expNext: Int32Array = new Int32Array(0);
   /** Salt of the bucket hash (Redis seeds siphash randomly per process). */
   readonly hashSalt: number;
   /** Exact-LRU list links (reference policy only; allocated on demand). */
@@ -102,10 +101,14 @@ export class Keyspace {
     for (let k = this.capacity; k < cap; k++) {
       rec[k * REC + R_ALLPOS] = NO_KEY;
       rec[k * REC + R_VOLPOS] = NO_KEY;
-      rec[k * REC + R_EXPNEXT] = NO_KEY;
     }
     this.rec = rec;
-    this.recF = new Float64Array(rec.buffer);
+    const exp = new Float64Array(cap);
+    exp.set(this.expireAt);
+    this.expireAt = exp;
+    const nx = new Int32Array(cap).fill(NO_KEY);
+    nx.set(this.expNext);
+    this.expNext = nx;
     if (this.prev && this.next) {
       const p = new Int32Array(cap).fill(NO_KEY), q = new Int32Array(cap).fill(NO_KEY);
       p.set(this.prev);
@@ -129,7 +132,7 @@ export class Keyspace {
     return this.dbs[this.dbOf(key)].all[2 * this.rec[key * REC + R_ALLPOS] + 1];
   }
   expireAtOf(key: number): number {
-    return this.recF[key * 4 + F_EXPIRE];
+    return this.expireAt[key];
   }
   dbOf(key: number): number {
     return this.rec[key * REC + R_META] >>> 24;
@@ -187,7 +190,7 @@ export class Keyspace {
     const heads = db.expHeads;
     if (heads.length > 0) {
       const b = this.bucketOf(key, heads.length - 1);
-      rec[key * REC + R_EXPNEXT] = heads[b];
+      this.expNext[key] = heads[b];
       heads[b] = key;
     }
   }
@@ -203,14 +206,14 @@ export class Keyspace {
     const heads = db.expHeads;
     if (heads.length > 0) {
       const b = this.bucketOf(key, heads.length - 1);
-      const after = rec[key * REC + R_EXPNEXT];
+      const after = this.expNext[key];
       if (heads[b] === key) heads[b] = after;
       else {
         let k = heads[b];
-        while (rec[k * REC + R_EXPNEXT] !== key) k = rec[k * REC + R_EXPNEXT];
-        rec[k * REC + R_EXPNEXT] = after;
+        while (this.expNext[k] !== key) k = this.expNext[k];
+        this.expNext[k] = after;
       }
-      rec[key * REC + R_EXPNEXT] = NO_KEY;
+      this.expNext[key] = NO_KEY;
     }
   }
 
@@ -231,7 +234,7 @@ export class Keyspace {
     for (let i = 0; i < db.volN; i++) {
       const key = db.vol[i];
       const b = this.bucketOf(key, mask);
-      rec[key * REC + R_EXPNEXT] = heads[b];
+      this.expNext[key] = heads[b];
       heads[b] = key;
     }
     db.expHeads = heads;

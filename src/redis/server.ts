@@ -5,7 +5,7 @@ import type { RedisConfig } from "./config.ts";
 import { HASHTABLE_MAX_LOAD_FACTOR, RESIZE_AVOID, RESIZE_ENABLE, type ExpandAllowed } from "./dict.ts";
 import { EVICT_FAIL, EVICT_OK, performEvictions } from "./evict.ts";
 import { activeExpireCycle, CYCLE_FAST, CYCLE_SLOW, ExpireState } from "./expire.ts";
-import { F_EXPIRE, Keyspace, NO_KEY, R_ALLPOS, R_META, R_VALLEN, R_VOLPOS, REC, type Db } from "./keyspace.ts";
+import { Keyspace, NO_KEY, R_ALLPOS, R_META, R_VALLEN, R_VOLPOS, REC, type Db } from "./keyspace.ts";
 import { lfuInitial, lfuTimeInMinutes, updateLFU } from "./lfu.ts";
 import { lruClockAt } from "./lru.ts";
 import { MemoryModel, memoryUsage, stringEncoding } from "./memory.ts";
@@ -163,6 +163,14 @@ export class RedisServer {
     return deleted;
   }
 
+  /** Bytes of the simulator's own structures for this server (keyspace records, dense arrays, buckets). */
+  modelBytes(): number {
+    const ks = this.ks;
+    let b = ks.rec.byteLength + (ks.prev?.byteLength ?? 0) + (ks.next?.byteLength ?? 0) + (this.opt?.nextUse.byteLength ?? 0);
+    for (const db of ks.dbs) b += db.all.byteLength + db.vol.byteLength + db.expHeads.byteLength;
+    return b;
+  }
+
   /** MEMORY USAGE key: no touch, no expiry check, no stats (object.c memoryCommand). −1 if absent. */
   memoryUsage(key: number): number {
     const ks = this.ks;
@@ -203,7 +211,7 @@ export class RedisServer {
   private expireIfNeeded(key: number, db: Db): boolean {
     if (db.expires.used === 0) return false;
     if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep(); // getExpire → dictFind
-    if (this.ks.rec[key * REC + R_VOLPOS] !== NO_KEY && this.nowMs > this.ks.recF[key * 4 + F_EXPIRE]) {
+    if (this.ks.rec[key * REC + R_VOLPOS] !== NO_KEY && this.nowMs > this.ks.expireAt[key]) {
       this.deleteExpiredKey(key);
       return true;
     }
@@ -285,7 +293,7 @@ export class RedisServer {
       this.used += db.expires.add(this.resizePolicy, this.expandAllowed);
       this.used += this.mem.ttlEntry;
       ks.linkVolatile(key, db);
-      ks.recF[key * 4 + F_EXPIRE] = this.nowMs + ttlMs;
+      ks.expireAt[key] = this.nowMs + ttlMs;
     }
   }
 

@@ -135,6 +135,11 @@ export interface WorkloadPlan {
 
 export interface Plan {
   seed: number;
+  /**
+   * Spatial sampling rate (SHARDS): only keys whose hash falls below this fraction are simulated, with
+   * maxmemory's dataset part scaled by it and counts scaled back up; 1 = every key.
+   */
+  sampling: number;
   /** Simulated duration, µs; Infinity for a trace with no duration (it runs to its end). */
   durationUs: number;
   intervalUs: number;
@@ -201,6 +206,7 @@ export function compile(sc: Scenario): Plan {
   const durationUs = declared ?? (w.trace ? Infinity : phases[phases.length - 1].endUs);
   return {
     seed: sc.seed,
+    sampling: frac(w.sampling),
     durationUs,
     intervalUs: micros(sc.output.interval),
     redis: compileRedis(sc),

@@ -231,6 +231,7 @@ const workload = z
     classes: z.array(keyClass).min(1, "needs at least one key class").optional(),
     phases: z.array(phase).min(1).optional(),
     trace: traceSpec.optional(),
+    sampling: fraction().default(1),
   })
   .strict();
 
@@ -248,6 +249,7 @@ export const scenarioSchema = z
   .superRefine((sc, ctx) => {
     const w = sc.workload;
     if (w.trace && w.classes) issue(ctx, `give either classes or trace, not both`, ["workload", "trace"]);
+    if (parseFraction(w.sampling) === 0) issue(ctx, `0 keeps no key: give a sampling rate above 0 (e.g. 10%)`, ["workload", "sampling"]);
     if (!w.trace && !w.classes) issue(ctx, `missing: a generated workload needs classes (or give a trace)`, ["workload", "classes"]);
     if (w.trace && w.phases) issue(ctx, `phases apply to generated workloads, not to a trace`, ["workload", "phases"]);
     if (!w.trace) {
