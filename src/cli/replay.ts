@@ -30,7 +30,15 @@ export async function simReplay(args: ReplayArgs, log: (s: string) => void = () 
     const summary = await writeRunDir(dirPath, loaded, async (row, dir) => {
       const r = await replayPlan(
         plan,
-        { url: args.redis, flush: Boolean(args.flush), name: loaded.name, onRow: row, warn, onProgress: (n, d, k) => progress.update(n, d, k) },
+        {
+          url: args.redis,
+          wallMs: () => performance.now(),
+          flush: Boolean(args.flush),
+          name: loaded.name,
+          onRow: row,
+          warn,
+          onProgress: (n, d, k) => progress.update(n, d, k),
+        },
         loaded.tracePath ? openTrace(plan, loaded) : undefined,
       );
       dir.write(

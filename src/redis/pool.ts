@@ -27,16 +27,21 @@ export class EvictionPool {
     if (k < EVPOOL_SIZE && keys[k] === NO_KEY) {
       // empty slot: insert here
     } else if (keys[EVPOOL_SIZE - 1] === NO_KEY) {
-      // free space on the right: shift k..14 one to the right
-      score.copyWithin(k + 1, k, EVPOOL_SIZE - 1);
-      keys.copyWithin(k + 1, k, EVPOOL_SIZE - 1);
-      dbs.copyWithin(k + 1, k, EVPOOL_SIZE - 1);
+      // free space on the right: shift k..14 one to the right (plain loops: copyWithin's native call
+      // costs more than moving a few entries)
+      for (let i = EVPOOL_SIZE - 1; i > k; i--) {
+        score[i] = score[i - 1];
+        keys[i] = keys[i - 1];
+        dbs[i] = dbs[i - 1];
+      }
     } else {
       // full: drop slot 0, shift 1..k−1 one to the left, insert at k−1
       k--;
-      score.copyWithin(0, 1, k + 1);
-      keys.copyWithin(0, 1, k + 1);
-      dbs.copyWithin(0, 1, k + 1);
+      for (let i = 0; i < k; i++) {
+        score[i] = score[i + 1];
+        keys[i] = keys[i + 1];
+        dbs[i] = dbs[i + 1];
+      }
     }
     score[k] = s;
     keys[k] = key;

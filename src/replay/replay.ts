@@ -14,11 +14,13 @@ import { num, parseInfo } from "./info.ts";
  * seed, or the same trace), paced in real time by the requests' timestamps, and samples INFO into the
  * same columns. Requests are grouped by millisecond and pipelined per group; a group is cut where a key
  * repeats, so that a cache-aside GET that misses is followed by its SET before the next request for the
- * same key, as in the simulator. Wall-clock time is read here (the edge), never in the model.
+ * same key, as in the simulator. The wall clock comes from the caller (the CLI), never from the model.
  */
 
 export interface ReplayOptions {
   url: string;
+  /** The wall clock in ms (performance.now at the CLI): passed in, so nothing here reads a clock itself. */
+  wallMs: () => number;
   flush: boolean;
   name: string;
   onRow?: (row: number[]) => void;
@@ -46,7 +48,6 @@ interface Pending {
 }
 
 const NULL_REGISTRY: KeyRegistry = { defineKey: () => {} };
-const wallMs = () => performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -113,6 +114,7 @@ async function replayConnected(
   main: Redis,
 ): Promise<ReplayResult> {
   const warn = opts.warn ?? (() => {});
+  const wallMs = opts.wallMs;
   const server = parseInfo(await main.info("server"));
   const redisVersion = server.get("redis_version") ?? "?";
   if (!redisVersion.startsWith("7.")) warn(`the server is Redis ${redisVersion}; the model follows Redis 7.0`);

@@ -3,7 +3,7 @@ import { InputError } from "../../errors.ts";
 import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner } from "./intern.ts";
-import { compressionOf, openBytes } from "./source.ts";
+import { compressionOf, openBytesReused } from "./source.ts";
 
 /*
  * cache2k / Caffeine integer traces (`*.trace`, usually `*.trace.xz`): a stream of big-endian signed
@@ -77,7 +77,7 @@ export class Cache2kReader implements TraceReader {
       rec++;
     };
 
-    for await (const chunk of openBytes(file)) {
+    for await (const chunk of openBytesReused(file)) {
       const len = chunk.length;
       let p = 0;
       if (carryLen > 0) {

@@ -1,7 +1,7 @@
 import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
 import { BytesInterner } from "./intern.ts";
-import { isWord, LineTraceReader, num, text } from "./lines.ts";
+import { isWord, LineTraceReader, num, POW10, text } from "./lines.ts";
 
 /*
  * Our CSV trace, streamed: header `t_ms,op,key,value_size,ttl_s`, one command per row, in time order.
@@ -42,6 +42,112 @@ export class CsvTraceReader extends LineTraceReader {
     if (h !== null && h.trim() === TRACE_CSV_HEADER) return;
     this.line = 1; // also for an empty file
     this.fail(`expected the header "${TRACE_CSV_HEADER}", found ${JSON.stringify(h ?? "(empty file)")}`);
+  }
+
+  /*
+   * The fast path: a row of the usual shape (plain decimals of at most 15 digits, op GET/SET/DEL in any
+   * case, key of 1 to 65535 bytes, in time order), parsed in one pass with the fields read as it goes;
+   * it gives the request row() would. Any other line (the header, blank, malformed, or just written
+   * differently, such as " 7" or "1e3") goes to line1() → row(), which parses it again from the start:
+   * nothing is changed before a line is known to be taken here.
+   */
+  protected override lines(b: Uint8Array, p: number, last: number, batch: TraceBatch): number {
+    const cap = batch.capacity;
+    const { t, op, key, vlen, ttlMs, nextAccess } = batch;
+    const keys = this.keys, reg = this.reg, readOp = this.readOp;
+    let n = batch.n;
+    let prevUs = this.prevUs;
+    while (p <= last && n < cap) {
+      // every line from p on ends with a \n at or before `last`: the scans below stop there at the latest
+      fast: {
+        if (this.line === 0) break fast; // the header
+        let i = p, c = 0, m = 0, nd = 0, k = 0;
+        // t_ms: digits [. digits]
+        while ((c = b[i] - 48) >= 0 && c <= 9) {
+          m = m * 10 + c;
+          nd++;
+          i++;
+        }
+        if (b[i] === 46 /* . */) {
+          for (i++; (c = b[i] - 48) >= 0 && c <= 9; i++) {
+            m = m * 10 + c;
+            nd++;
+            k++;
+          }
+        }
+        if (b[i] !== 44 || nd === 0 || nd > 15) break fast;
+        const us = Math.round((k === 0 ? m : m / POW10[k]) * 1000);
+        if (us < prevUs) break fast;
+        // op: three letters
+        if (i + 4 >= last) break fast; // (so as not to read past the chunk)
+        const o0 = b[i + 1] | 0x20, o1 = b[i + 2] | 0x20, o2 = b[i + 3] | 0x20;
+        if (b[i + 4] !== 44) break fast;
+        let o: number;
+        if (o0 === 103 && o1 === 101 && o2 === 116) o = readOp; // get
+        else if (o0 === 115 && o1 === 101 && o2 === 116) o = OP_SET; // set
+        else if (o0 === 100 && o1 === 101 && o2 === 108) o = OP_DEL; // del
+        else break fast;
+        // key
+        const ks = i + 5;
+        for (i = ks; (c = b[i]) !== 44 && c !== 10; i++);
+        const ke = i;
+        if (c !== 44 || ke === ks || ke - ks > 65535) break fast;
+        // value_size: digits, empty = 0
+        m = 0;
+        nd = 0;
+        for (i++; (c = b[i] - 48) >= 0 && c <= 9; i++) {
+          m = m * 10 + c;
+          nd++;
+        }
+        if (b[i] !== 44 || nd > 15) break fast;
+        const size = m;
+        // ttl_s: empty = 0, or digits [. digits], or . digits; then the line end
+        m = 0;
+        nd = 0;
+        k = 0;
+        for (i++; (c = b[i] - 48) >= 0 && c <= 9; i++) {
+          m = m * 10 + c;
+          nd++;
+        }
+        if (b[i] === 46) {
+          for (i++; (c = b[i] - 48) >= 0 && c <= 9; i++) {
+            m = m * 10 + c;
+            nd++;
+            k++;
+          }
+          if (nd === 0) break fast;
+        }
+        if (b[i] === 13 /* \r */) i++;
+        if (b[i] !== 10 || nd > 15) break fast;
+        const ttl = k === 0 ? m : m / POW10[k];
+
+        this.line++;
+        const before = keys.size;
+        const id = keys.intern(b, ks, ke);
+        if (id === before) reg.defineKey(id, 0, ke - ks);
+        t[n] = us;
+        op[n] = o;
+        key[n] = id;
+        vlen[n] = size;
+        ttlMs[n] = Math.round(ttl * 1000);
+        nextAccess[n] = NaN;
+        n++;
+        prevUs = us;
+        p = i + 1;
+        continue;
+      }
+      let e = p;
+      while (b[e] !== 10) e++;
+      batch.n = n;
+      this.prevUs = prevUs;
+      this.line1(b, p, e, batch);
+      n = batch.n;
+      prevUs = this.prevUs;
+      p = e + 1;
+    }
+    batch.n = n;
+    this.prevUs = prevUs;
+    return p;
   }
 
   protected row(b: Uint8Array, s: number, e: number, batch: TraceBatch): void {

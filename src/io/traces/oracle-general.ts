@@ -3,7 +3,7 @@ import { InputError } from "../../errors.ts";
 import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner, u64ToString } from "./intern.ts";
-import { compressionOf, openBytes } from "./source.ts";
+import { compressionOf, openBytesReused } from "./source.ts";
 
 /*
  * libCacheSim's oracleGeneral binary trace: fixed 24-byte little-endian records, no header,
@@ -24,6 +24,12 @@ export class OracleGeneralReader implements TraceReader {
   private readonly readOp: number;
   private readonly keys = new U64Interner();
   private read = false;
+  private reg!: KeyRegistry;
+  /** Records read so far. */
+  private rec = 0;
+  /** First record's time, s (−1 before it). */
+  private t0 = -1;
+  private prevS = 0;
 
   constructor(file: string, mode: "cache-aside" | "literal" = "cache-aside") {
     this.file = file;
@@ -49,40 +55,12 @@ export class OracleGeneralReader implements TraceReader {
     }
     const batch = new TraceBatch();
     const cap = batch.capacity;
-    const { t, op, key, vlen, ttlMs, nextAccess } = batch;
-    const keys = this.keys;
-    const readOp = this.readOp;
     const carry = new Uint8Array(REC);
     const carryView = new DataView(carry.buffer);
     let carryLen = 0;
-    let rec = 0; // records read before the current one
-    let t0 = -1; // first record's time, s
-    let prevS = 0;
+    this.reg = reg;
 
-    // one record at byte `o` of `dv` into batch slot n; returns the time (s) for the order check
-    const one = (dv: DataView, o: number, n: number): void => {
-      const ts = dv.getUint32(o, true);
-      const lo = dv.getUint32(o + 4, true);
-      const hi = dv.getUint32(o + 8, true);
-      const size = dv.getUint32(o + 12, true);
-      const nlo = dv.getUint32(o + 16, true);
-      const nhi = dv.getInt32(o + 20, true);
-      if (ts < prevS) throw backwards(file, rec + 1, ts, prevS);
-      if (t0 < 0) t0 = ts;
-      prevS = ts;
-      const before = keys.size;
-      const id = keys.intern(lo, hi);
-      if (id === before) reg.defineKey(id, 0, hi === 0 ? digits(lo) : u64ToString(lo, hi).length);
-      t[n] = (ts - t0) * 1_000_000;
-      op[n] = readOp;
-      key[n] = id;
-      vlen[n] = size;
-      ttlMs[n] = 0;
-      nextAccess[n] = nhi < 0 || nhi >= NONE_HI ? -1 : nhi * 4294967296 + nlo - 1;
-      rec++;
-    };
-
-    for await (const chunk of openBytes(file)) {
+    for await (const chunk of openBytesReused(file)) {
       const len = chunk.length;
       let p = 0;
       if (carryLen > 0) {
@@ -91,7 +69,7 @@ export class OracleGeneralReader implements TraceReader {
         carryLen += take;
         p = take;
         if (carryLen < REC) continue;
-        one(carryView, 0, batch.n++);
+        this.records(carryView, 0, REC, batch);
         carryLen = 0;
         if (batch.n === cap) {
           yield batch;
@@ -101,11 +79,10 @@ export class OracleGeneralReader implements TraceReader {
       const dv = new DataView(chunk.buffer, chunk.byteOffset, len);
       const end = p + Math.floor((len - p) / REC) * REC;
       while (p < end) {
-        let n = batch.n;
-        const stop = Math.min(end, p + (cap - n) * REC);
-        for (; p < stop; p += REC) one(dv, p, n++);
-        batch.n = n;
-        if (n === cap) {
+        const stop = Math.min(end, p + (cap - batch.n) * REC);
+        this.records(dv, p, stop, batch);
+        p = stop;
+        if (batch.n === cap) {
           yield batch;
           batch.n = 0;
         }
@@ -115,8 +92,39 @@ export class OracleGeneralReader implements TraceReader {
         carryLen = len - p;
       }
     }
-    if (carryLen > 0) throw truncated(file, rec + 1, rec * REC + carryLen);
+    if (carryLen > 0) throw truncated(file, this.rec + 1, this.rec * REC + carryLen);
     if (batch.n > 0) yield batch;
+  }
+
+  /** The records at bytes [p, stop) of `dv` (a whole number of them, room for all in `batch`) into `batch`. */
+  private records(dv: DataView, p: number, stop: number, batch: TraceBatch): void {
+    const { t, op, key, vlen, ttlMs, nextAccess } = batch;
+    const keys = this.keys, reg = this.reg, readOp = this.readOp;
+    let n = batch.n;
+    let t0 = this.t0, prevS = this.prevS;
+    for (; p < stop; p += REC) {
+      const ts = dv.getUint32(p, true);
+      const lo = dv.getUint32(p + 4, true);
+      const hi = dv.getUint32(p + 8, true);
+      if (ts < prevS) throw backwards(this.file, this.rec + (n - batch.n) + 1, ts, prevS);
+      if (t0 < 0) t0 = ts;
+      prevS = ts;
+      const before = keys.size;
+      const id = keys.intern(lo, hi);
+      if (id === before) reg.defineKey(id, 0, hi === 0 ? digits(lo) : u64ToString(lo, hi).length);
+      const nhi = dv.getInt32(p + 20, true);
+      t[n] = (ts - t0) * 1_000_000;
+      op[n] = readOp;
+      key[n] = id;
+      vlen[n] = dv.getUint32(p + 12, true);
+      ttlMs[n] = 0;
+      nextAccess[n] = nhi < 0 || nhi >= NONE_HI ? -1 : nhi * 4294967296 + dv.getUint32(p + 16, true) - 1;
+      n++;
+    }
+    this.rec += n - batch.n;
+    batch.n = n;
+    this.t0 = t0;
+    this.prevS = prevS;
   }
 }
 

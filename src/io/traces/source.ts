@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -42,6 +43,52 @@ export async function* openBytes(file: string): AsyncGenerator<Uint8Array, void,
     else yield* unxz(file);
   } catch (e) {
     throw asInputError(file, kind, e);
+  }
+}
+
+/**
+ * openBytes() for a reader that is done with a chunk when it pulls the next one (and keeps no view of
+ * it): an uncompressed file is read into two buffers in turn, the next chunk read ahead while the
+ * caller works on the current one, rather than into a fresh buffer per chunk (fresh memory costs page
+ * faults, about as much time as the reading itself). Compressed files: as openBytes.
+ */
+export async function* openBytesReused(file: string): AsyncGenerator<Uint8Array, void, undefined> {
+  if (compressionOf(file) !== null) {
+    yield* openBytes(file);
+    return;
+  }
+  try {
+    yield* readReused(file);
+  } catch (e) {
+    throw asInputError(file, null, e);
+  }
+}
+
+async function* readReused(file: string): AsyncGenerator<Uint8Array, void, undefined> {
+  const fh = await open(file, "r");
+  const bufs = [new Uint8Array(READ_CHUNK), new Uint8Array(READ_CHUNK)];
+  const readInto = (b: Uint8Array, at: number): Promise<{ bytesRead: number }> => {
+    const r = fh.read(b, 0, READ_CHUNK, at);
+    r.catch(() => {}); // a failed read-ahead is thrown when awaited, not reported as unhandled meanwhile
+    return r;
+  };
+  let k = 0;
+  let pos = 0;
+  let pending: Promise<{ bytesRead: number }> | null = readInto(bufs[0], 0);
+  try {
+    for (;;) {
+      const got = (await pending).bytesRead;
+      pending = null;
+      if (got === 0) return;
+      const cur = bufs[k];
+      pos += got;
+      k ^= 1;
+      pending = readInto(bufs[k], pos); // into the buffer the caller has given back
+      yield cur.subarray(0, got);
+    }
+  } finally {
+    if (pending !== null) await pending.catch(() => {});
+    await fh.close();
   }
 }
 
