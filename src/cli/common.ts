@@ -1,4 +1,6 @@
 import { CsvStream, csv, RunDir } from "../io/output.ts";
+import { infoText, type RunOutcome } from "./info-text.ts";
+import { Progress } from "./progress.ts";
 import { resolvedYaml, type LoadedScenario } from "../io/scenario-file.ts";
 import { SUMMARY_COLUMNS, TIMESERIES_COLUMNS, type Summary } from "../metrics/columns.ts";
 
@@ -34,5 +36,30 @@ export async function writeRunDir(
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+}
+
+/**
+ * The shared shape of `sim run` and `sim replay`: progress on stderr, the run directory written
+ * atomically by `body` (which gets the row sink, the directory and the progress callback), then the
+ * INFO-style summary.
+ */
+export async function runToDir(
+  dirPath: string,
+  loaded: LoadedScenario,
+  label: string,
+  quiet: boolean,
+  log: (s: string) => void,
+  body: (row: (values: number[]) => void, dir: RunDir, progress: (now: number, dur: number, n: number) => void) => Summary | Promise<Summary>,
+): Promise<RunOutcome> {
+  const progress = new Progress(label, quiet);
+  try {
+    const summary = await writeRunDir(dirPath, loaded, (row, dir) => body(row, dir, (n, d, k) => progress.update(n, d, k)));
+    progress.done();
+    const outcome = { dir: dirPath, summary, wallSeconds: progress.elapsedSeconds };
+    log(infoText(outcome));
+    return outcome;
+  } finally {
+    progress.done();
   }
 }

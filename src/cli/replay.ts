@@ -4,9 +4,8 @@ import { csv } from "../io/output.ts";
 import { loadScenarioFile, openTrace, traceScenario } from "../io/scenario-file.ts";
 import { replayPlan } from "../replay/replay.ts";
 import { compile } from "../scenario/compile.ts";
-import { writeRunDir } from "./common.ts";
-import { Progress } from "./progress.ts";
-import { applySeed, infoText, type RunOutcome } from "./run.ts";
+import { runToDir } from "./common.ts";
+import { applySeed, type RunOutcome } from "./run.ts";
 
 export interface ReplayArgs {
   input: string;
@@ -25,36 +24,27 @@ export async function simReplay(args: ReplayArgs, log: (s: string) => void = () 
   applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
   const dirPath = args.out ?? join("results", `${loaded.name}-replay`);
-  const progress = new Progress(`${loaded.name} (replay)`, Boolean(args.quiet));
-  try {
-    const summary = await writeRunDir(dirPath, loaded, async (row, dir) => {
-      const r = await replayPlan(
-        plan,
-        {
-          url: args.redis,
-          wallMs: () => performance.now(),
-          flush: Boolean(args.flush),
-          name: loaded.name,
-          onRow: row,
-          warn,
-          onProgress: (n, d, k) => progress.update(n, d, k),
-        },
-        loaded.tracePath ? openTrace(plan, loaded) : undefined,
-      );
-      dir.write(
-        "replay.csv",
-        csv(["redis", "redis_version", "mem_allocator", "achieved_requests_per_sec", "max_lag_ms"], [[args.redis, r.redisVersion, r.memAllocator, r.achievedRate, r.maxLagMs]]),
-      );
-      log(`replay: ${r.achievedRate} requests/s achieved, at most ${r.maxLagMs} ms behind the workload's timestamps (Redis ${r.redisVersion}, ${r.memAllocator})`);
-      return r.summary;
-    });
-    progress.done();
-    const outcome = { dir: dirPath, summary, wallSeconds: progress.elapsedSeconds };
-    log(infoText(outcome));
-    return outcome;
-  } finally {
-    progress.done();
-  }
+  return runToDir(dirPath, loaded, `${loaded.name} (replay)`, Boolean(args.quiet), log, async (row, dir, onProgress) => {
+    const r = await replayPlan(
+      plan,
+      {
+        url: args.redis,
+        wallMs: () => performance.now(),
+        flush: Boolean(args.flush),
+        name: loaded.name,
+        onRow: row,
+        warn,
+        onProgress,
+      },
+      loaded.tracePath ? openTrace(plan, loaded) : undefined,
+    );
+    dir.write(
+      "replay.csv",
+      csv(["redis", "redis_version", "mem_allocator", "achieved_requests_per_sec", "max_lag_ms"], [[args.redis, r.redisVersion, r.memAllocator, r.achievedRate, r.maxLagMs]]),
+    );
+    log(`replay: ${r.achievedRate} requests/s achieved, at most ${r.maxLagMs} ms behind the workload's timestamps (Redis ${r.redisVersion}, ${r.memAllocator})`);
+    return r.summary;
+  });
 }
 
 export const replayCommand = (setCode: (c: number) => void): CommandModule<object, ReplayArgs> => ({

@@ -115,7 +115,7 @@ async function replayConnected(
 ): Promise<ReplayResult> {
   const warn = opts.warn ?? (() => {});
   const wallMs = opts.wallMs;
-  const server = parseInfo(await main.info("server"));
+  const server = parseInfo((await main.info("server")) + (await main.info("memory")));
   const redisVersion = server.get("redis_version") ?? "?";
   if (!redisVersion.startsWith("7.")) warn(`the server is Redis ${redisVersion}; the model follows Redis 7.0`);
   const dbsize = await main.dbsize();
