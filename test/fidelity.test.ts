@@ -18,6 +18,7 @@ import { hasRedisServer, startRedis, type RunningRedis } from "./redis-server.ts
  */
 
 const WORKLOADS = ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-ttl", "noeviction"];
+// test/fidelity/allkeys-lru-ttl.yaml is not asserted: its expired_keys sit 4–5.5 % above the server's (docs/fidelity.md).
 
 describe.skipIf(!hasRedisServer)("fidelity against a real redis-server", () => {
   const base = mkdtempSync(join(tmpdir(), "evictsim-fidelity-"));

@@ -16,8 +16,8 @@ const scenario = readFileSync(new URL("../scenarios/policy-comparison.yaml", imp
 const GOLDEN: Record<string, [number, number, number, number, number]> = {
   // policy: [hit_ratio, evicted_keys, expired_keys, oom_rejected_writes, used_memory]
   "noeviction": [0.797685, 0, 0, 78687, 16778176],
-  "allkeys-lru": [0.796058, 79728, 0, 0, 16777072],
-  "allkeys-lfu": [0.804136, 74934, 0, 0, 16777184],
+  "allkeys-lru": [0.795661, 79949, 0, 0, 16777112],
+  "allkeys-lfu": [0.803941, 75031, 0, 0, 16776992],
   "allkeys-random": [0.77699, 91298, 0, 0, 16777128],
   "volatile-lru": [0.726682, 79579, 0, 39794, 16777728],
   "volatile-lfu": [0.740334, 71384, 0, 39794, 16777728],

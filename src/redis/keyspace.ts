@@ -48,12 +48,41 @@ export class Db {
   expHeads: Int32Array = new Int32Array(0);
   /** activeExpireCycle's persistent bucket index (expires_cursor). */
   expiresCursor = 0;
+  /**
+   * The main dict's buckets as chains (links in Keyspace.mainNext), built the first time an eviction
+   * samples this DB while it holds keys with a TTL, and kept up to date from then on (empty = not kept).
+   * Same hash as the expires dict, as in Redis, so the region the expire cycle has not swept yet is a
+   * region of the main dict too.
+   */
+  mainHeads: Int32Array = new Int32Array(0);
   /** INFO keyspace avg_ttl estimate in ms (expire.c), 0 when unknown. */
   avgTtl = 0;
   readonly id: number;
   constructor(id: number) {
     this.id = id;
   }
+}
+
+function chainPush(heads: Int32Array, next: Int32Array, key: number, b: number): void {
+  next[key] = heads[b];
+  heads[b] = key;
+}
+
+function chainRemove(heads: Int32Array, next: Int32Array, key: number, b: number): void {
+  const after = next[key];
+  if (heads[b] === key) heads[b] = after;
+  else {
+    let k = heads[b];
+    while (next[k] !== key) k = next[k];
+    next[k] = after;
+  }
+  next[key] = NO_KEY;
+}
+
+function grownLinks(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n).fill(NO_KEY);
+  b.set(a);
+  return b;
 }
 
 function grownI32(a: Int32Array, n: number): Int32Array {
@@ -68,8 +97,10 @@ export class Keyspace {
   rec: Int32Array = new Int32Array(0);
   /** Absolute expiry in simulated ms (valid while the key has a TTL). */
   expireAt: Float64Array = new Float64Array(0);
-  /** Next key in the same expires bucket, or NO_KEY. */
+  /** Next key in the same expires bucket, or NO_KEY (allocated when the first expires chains are built). */
   expNext: Int32Array = new Int32Array(0);
+  /** Next key in the same main-dict bucket, or NO_KEY (allocated when the first main chains are built). */
+  mainNext: Int32Array = new Int32Array(0);
   /** Salt of the bucket hash (Redis seeds siphash randomly per process). */
   readonly hashSalt: number;
   /** Exact-LRU list links (reference policy only; allocated on demand). */
@@ -106,9 +137,9 @@ export class Keyspace {
     const exp = new Float64Array(cap);
     exp.set(this.expireAt);
     this.expireAt = exp;
-    const nx = new Int32Array(cap).fill(NO_KEY);
-    nx.set(this.expNext);
-    this.expNext = nx;
+    // bucket chain links exist only once some DB keeps chains (allocated in rebuild*Buckets)
+    if (this.expNext.length > 0) this.expNext = grownLinks(this.expNext, cap);
+    if (this.mainNext.length > 0) this.mainNext = grownLinks(this.mainNext, cap);
     if (this.prev && this.next) {
       const p = new Int32Array(cap).fill(NO_KEY), q = new Int32Array(cap).fill(NO_KEY);
       p.set(this.prev);
@@ -166,6 +197,7 @@ export class Keyspace {
     db.all[i] = key;
     db.all[i + 1] = lru;
     this.keys++;
+    if (db.mainHeads.length > 0) chainPush(db.mainHeads, this.mainNext, key, this.bucketOf(key, db.mainHeads.length - 1));
   }
 
   unlink(key: number, db: Db): void {
@@ -179,6 +211,7 @@ export class Keyspace {
     rec[last * REC + R_ALLPOS] = pos;
     rec[key * REC + R_ALLPOS] = NO_KEY;
     this.keys--;
+    if (db.mainHeads.length > 0) chainRemove(db.mainHeads, this.mainNext, key, this.bucketOf(key, db.mainHeads.length - 1));
   }
 
   linkVolatile(key: number, db: Db): void {
@@ -187,12 +220,7 @@ export class Keyspace {
     rec[key * REC + R_VOLPOS] = db.volN;
     db.vol[db.volN++] = key;
     this.volatileKeys++;
-    const heads = db.expHeads;
-    if (heads.length > 0) {
-      const b = this.bucketOf(key, heads.length - 1);
-      this.expNext[key] = heads[b];
-      heads[b] = key;
-    }
+    if (db.expHeads.length > 0) chainPush(db.expHeads, this.expNext, key, this.bucketOf(key, db.expHeads.length - 1));
   }
 
   unlinkVolatile(key: number, db: Db): void {
@@ -203,18 +231,7 @@ export class Keyspace {
     rec[last * REC + R_VOLPOS] = pos;
     rec[key * REC + R_VOLPOS] = NO_KEY;
     this.volatileKeys--;
-    const heads = db.expHeads;
-    if (heads.length > 0) {
-      const b = this.bucketOf(key, heads.length - 1);
-      const after = this.expNext[key];
-      if (heads[b] === key) heads[b] = after;
-      else {
-        let k = heads[b];
-        while (this.expNext[k] !== key) k = this.expNext[k];
-        this.expNext[k] = after;
-      }
-      this.expNext[key] = NO_KEY;
-    }
+    if (db.expHeads.length > 0) chainRemove(db.expHeads, this.expNext, key, this.bucketOf(key, db.expHeads.length - 1));
   }
 
   /** A key's bucket: a fixed integer hash of its id (standing in for siphash of its name). */
@@ -228,16 +245,20 @@ export class Keyspace {
 
   /** Re-chains a DB's volatile keys into `slots` buckets (after its expires table changed size). */
   rebuildExpireBuckets(db: Db, slots: number): void {
+    if (this.expNext.length < this.capacity) this.expNext = grownLinks(this.expNext, this.capacity);
     const heads = new Int32Array(slots).fill(NO_KEY);
-    const rec = this.rec;
     const mask = slots - 1;
-    for (let i = 0; i < db.volN; i++) {
-      const key = db.vol[i];
-      const b = this.bucketOf(key, mask);
-      this.expNext[key] = heads[b];
-      heads[b] = key;
-    }
+    for (let i = 0; i < db.volN; i++) chainPush(heads, this.expNext, db.vol[i], this.bucketOf(db.vol[i], mask));
     db.expHeads = heads;
+  }
+
+  /** (Re-)chains a DB's keys into `slots` main-dict buckets; from then on link/unlink keep them. */
+  rebuildMainBuckets(db: Db, slots: number): void {
+    if (this.mainNext.length < this.capacity) this.mainNext = grownLinks(this.mainNext, this.capacity);
+    const heads = new Int32Array(slots).fill(NO_KEY);
+    const mask = slots - 1;
+    for (let i = 0; i < db.allN; i++) chainPush(heads, this.mainNext, db.all[2 * i], this.bucketOf(db.all[2 * i], mask));
+    db.mainHeads = heads;
   }
 
   // ---- exact-LRU list (reference policy) ----------------------------------------------------------

@@ -167,7 +167,8 @@ export class RedisServer {
   modelBytes(): number {
     const ks = this.ks;
     let b = ks.rec.byteLength + (ks.prev?.byteLength ?? 0) + (ks.next?.byteLength ?? 0) + (this.opt?.nextUse.byteLength ?? 0);
-    for (const db of ks.dbs) b += db.all.byteLength + db.vol.byteLength + db.expHeads.byteLength;
+    b += ks.expNext.byteLength + ks.mainNext.byteLength;
+    for (const db of ks.dbs) b += db.all.byteLength + db.vol.byteLength + db.expHeads.byteLength + db.mainHeads.byteLength;
     return b;
   }
 
