@@ -4,12 +4,13 @@ import { US_PER_S } from "./core/time.ts";
 import { TIMESERIES_COLUMNS, type Summary } from "./metrics/columns.ts";
 import { MemoryModel } from "./redis/memory.ts";
 import { RedisServer, WRITE_OOM } from "./redis/server.ts";
-import type { Plan } from "./scenario/compile.ts";
+import { MODE_CACHE_ASIDE, type Plan } from "./scenario/compile.ts";
 import { Generator } from "./workload/generator.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, Request, type KeyRegistry, type RequestSource } from "./workload/request.ts";
 import type { TraceBatch, TraceReader } from "./workload/trace.ts";
 import { materialize } from "./workload/materialize.ts";
 import { InputError } from "./errors.ts";
+import { MAX_VALUE_BYTES } from "./scenario/schema.ts";
 
 /*
  * runPlan: wires the kernel, the modelled server and a request source, and reports rows and a summary.
@@ -47,12 +48,14 @@ export class Runner {
   readonly plan: Plan;
   private readonly opts: RunOptions;
   requests = 0;
-  /** Requests offered, sampled or not. */
+  /** Under sampling: requests offered (kept or not), and reads offered and kept. */
   seen = 0;
+  seenReads = 0;
+  keptReads = 0;
   firstOomUs = -1;
   lastT = 0;
   rows = 0;
-  private last = { t: 0, seen: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0 };
+  private last = { t: 0, seen: 0, seenReads: 0, keptReads: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0 };
   /** True once a request at or past the run's end was seen: feed nothing more. */
   ended = false;
 
@@ -75,7 +78,7 @@ export class Runner {
     this.streams = new Streams(plan.seed);
     const rate = plan.sampling;
     const mem = new MemoryModel(plan.redis.allocator, plan.redis.memoryAccounting);
-    this.fixedBytes = mem.startup + plan.redis.clients * mem.clientBytes + 2 * mem.histogramBytes;
+    this.fixedBytes = mem.startup + plan.redis.clients * mem.clientBytes + commandsUsed(plan) * mem.histogramBytes;
     this.inv = 1 / rate;
     const redis =
       rate < 1 && plan.redis.maxmemory > this.fixedBytes
@@ -93,10 +96,11 @@ export class Runner {
   }
 
   /**
-   * SHARDS-adj (Waldspurger et al., FAST'15 §4.3): the sample holds rate × offered requests only in
+   * SHARDS-adj (Waldspurger et al., FAST'15 §4.3): the sample holds rate × offered reads only in
    * expectation. Under skew the difference comes mostly from whether the few hottest keys fell in the
-   * sample, and those keys are hits, so the difference is added to the hits (or taken from them).
-   * Without it a 10 % sample of a Zipf(1.0) workload read 4 pp low on the bench case.
+   * sample, and those keys are hits, so the difference in *reads* is added to the hits (or taken from
+   * them, never below zero). Without it a 10 % sample of a Zipf(1.0) workload read 4 pp low on the
+   * bench case. Writes (SET, DEL) are not lookups that hit or miss and take no part.
    */
   private adjustment(offered: number, sampled: number): number {
     return this.inv === 1 ? 0 : offered / this.inv - sampled;
@@ -118,13 +122,13 @@ export class Runner {
     const last = this.last;
     const t = sim.now;
     const dt = (t - last.t) / US_PER_S;
-    const adj = this.adjustment(this.seen - last.seen, this.requests - last.requests);
-    const dh = st.keyspace_hits - last.hits + adj, dm = st.keyspace_misses - last.misses;
+    const adj = this.adjustment(this.seenReads - last.seenReads, this.keptReads - last.keptReads);
+    const dh = Math.max(0, st.keyspace_hits - last.hits + adj), dm = st.keyspace_misses - last.misses;
     const row = [
       t / US_PER_S,
       this.inv === 1 ? this.requests - last.requests : this.seen - last.seen,
       dt > 0 ? round6(this.n(st.total_commands_processed - last.cmds) / dt) : 0,
-      this.n(st.keyspace_hits + this.adjustment(this.seen, this.requests)),
+      this.n(Math.max(0, st.keyspace_hits + this.adjustment(this.seenReads, this.keptReads))),
       this.n(st.keyspace_misses),
       dh + dm > 0 ? round6(dh / (dh + dm)) : NaN,
       this.bytes(server.used),
@@ -142,6 +146,8 @@ export class Runner {
     this.last = {
       t,
       seen: this.seen,
+      seenReads: this.seenReads,
+      keptReads: this.keptReads,
       requests: this.requests,
       cmds: st.total_commands_processed,
       hits: st.keyspace_hits,
@@ -184,8 +190,14 @@ export class Runner {
 
   feed(req: Request, source: RequestSource): boolean {
     const key = req.key;
-    this.seen++;
-    if (this.keepBelow !== Infinity && !this.kept(key)) return req.t < this.plan.durationUs;
+    if (this.keepBelow !== Infinity) {
+      if (req.t >= this.plan.durationUs) return false;
+      this.seen++;
+      const read = req.op === OP_CACHE_GET || req.op === OP_GET;
+      if (read) this.seenReads++;
+      if (!this.kept(key)) return true;
+      if (read) this.keptReads++;
+    }
     if (!this.advance(req.t)) return false;
     const server = this.server;
     let result = 0;
@@ -220,10 +232,17 @@ export class Runner {
       );
     const sampled = this.keepBelow !== Infinity;
     for (let i = 0; i < b.n; i++) {
-      this.seen++;
-      if (sampled && !this.kept(key[i])) continue;
+      if (sampled) {
+        if (t[i] >= this.plan.durationUs) return false;
+        this.seen++;
+        const read = op[i] === OP_CACHE_GET || op[i] === OP_GET;
+        if (read) this.seenReads++;
+        if (!this.kept(key[i])) continue;
+        if (read) this.keptReads++;
+      }
       if (!this.advance(t[i])) return false;
       if (opt) server.nextAccess = nextAccess[i]; // a request index across the whole trace, −1 = never
+      if (vlen[i] > MAX_VALUE_BYTES) throw new InputError(`a trace value of ${vlen[i]} bytes is larger than Redis's proto-max-bulk-len (512mb)`);
       const k = key[i];
       let result = 0;
       switch (op[i]) {
@@ -251,7 +270,7 @@ export class Runner {
     const endUs = plan.durationUs === Infinity ? this.lastT : plan.durationUs;
     sim.advanceTo(endUs);
     if (this.last.t < endUs || this.rows === 0) this.sample();
-    const hits = Math.max(0, st.keyspace_hits + this.adjustment(this.seen, this.requests)), misses = st.keyspace_misses;
+    const hits = Math.max(0, st.keyspace_hits + this.adjustment(this.seenReads, this.keptReads)), misses = st.keyspace_misses;
     const summary: Summary = {
       scenario: this.opts.name ?? "scenario",
       seed: plan.seed,
@@ -280,6 +299,21 @@ export class Runner {
     };
     return { summary, server, rows: this.rows };
   }
+}
+
+/** How many of GET, SET and DEL the workload sends (each holds a latency histogram once used). */
+function commandsUsed(plan: Plan): number {
+  if (plan.workload.kind === "trace") return 2;
+  let get = false, set = false, del = false;
+  for (const c of plan.workload.classes) {
+    if (c.mode === MODE_CACHE_ASIDE) get = set = true;
+    else {
+      if (c.opsCum[0] > 0) get = true;
+      if (c.opsCum[1] > c.opsCum[0] || c.keys < 0) set = true;
+      if (c.opsCum[1] < 1) del = true;
+    }
+  }
+  return Number(get) + Number(set) + Number(del);
 }
 
 /** Runs a generated workload (or a synchronous request source) to the end. */

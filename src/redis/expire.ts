@@ -61,7 +61,7 @@ export function activeExpireCycle(s: RedisServer, type: number): void {
 
   const dbnum = s.cfg.databases;
   const dbsPerCall = dbnum < 16 || st.timelimitExit ? dbnum : 16;
-  const timelimit = type === CYCLE_FAST ? fastDuration : Math.floor((slowPerc * 1_000_000) / s.cfg.hz / 100);
+  const timelimit = type === CYCLE_FAST ? fastDuration : Math.floor((slowPerc * 1_000_000) / s.hz / 100);
   st.timelimitExit = false;
 
   const ks = s.ks;
@@ -77,6 +77,7 @@ export function activeExpireCycle(s: RedisServer, type: number): void {
     let expired = 0;
     let sampled = 0;
     do {
+      iteration++; // expire.c counts every pass, including those that stop at once below
       let num = db.volN;
       if (num === 0) {
         db.avgTtl = 0;
@@ -85,7 +86,6 @@ export function activeExpireCycle(s: RedisServer, type: number): void {
       const slots = db.expires.slots;
       // A table under 1 % full is left alone until cron shrinks it.
       if (slots > 4 && Math.floor((num * 100) / slots) < 1) break;
-      iteration++;
       expired = 0;
       sampled = 0;
       let ttlSum = 0;

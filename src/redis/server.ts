@@ -76,6 +76,8 @@ export class RedisServer {
   private readonly bgEvictKind: number;
   private rehashDb = 0;
   readonly cronPeriodUs: number;
+  /** The effective hz (configured hz raised by dynamic-hz for many clients). */
+  readonly hz: number;
 
   readonly cfg: RedisConfig;
   readonly sim: Sim;
@@ -106,8 +108,12 @@ export class RedisServer {
       ratio > HASHTABLE_MAX_LOAD_FACTOR || this.maxmemory === 0 || this.used + moreMem <= this.maxmemory;
     this.cronKind = sim.on(() => this.serverCron());
     this.bgEvictKind = sim.on(() => this.evictionTimeProc());
-    // serverCron runs every 1000/hz ms (integer division).
-    this.cronPeriodUs = Math.floor(1000 / cfg.hz) * US_PER_MS;
+    // serverCron runs every 1000/hz ms (integer division). dynamic-hz (on by default) doubles hz while
+    // clients / hz > 200 (MAX_CLIENTS_PER_CLOCK_TICK), up to 500; our client count is fixed, so so is hz.
+    let hz = cfg.hz;
+    while (Math.floor(cfg.clients / hz) > 200 && hz < 500) hz = Math.min(500, hz * 2);
+    this.hz = hz;
+    this.cronPeriodUs = Math.floor(1000 / hz) * US_PER_MS;
     sim.after(this.cronPeriodUs, this.cronKind);
   }
 
@@ -125,10 +131,9 @@ export class RedisServer {
 
   /** GET: a read lookup. Returns true on a hit. */
   get(key: number): boolean {
-    if ((this.commandsSeen & CMD_GET) === 0) this.firstCall(CMD_GET);
     this.processCommand();
     const hit = this.lookupKeyRead(key);
-    this.afterCommand();
+    this.call(CMD_GET);
     return hit;
   }
 
@@ -138,20 +143,19 @@ export class RedisServer {
    * Returns WRITE_OK, or WRITE_OOM when rejected.
    */
   set(key: number, vlen: number, intValue: number, ttlMs: number): number {
-    if ((this.commandsSeen & CMD_SET) === 0) this.firstCall(CMD_SET);
     if (this.processCommand() === EVICT_FAIL) {
+      // rejected before call(): not counted in total_commands_processed, no histogram
       this.stats.oom_rejected_writes++;
       this.afterCommand();
       return WRITE_OOM;
     }
     this.setKey(key, vlen, intValue, ttlMs);
-    this.afterCommand();
+    this.call(CMD_SET);
     return WRITE_OK;
   }
 
   /** DEL: never rejected. Returns true when a live key was deleted. */
   del(key: number): boolean {
-    if ((this.commandsSeen & CMD_DEL) === 0) this.firstCall(CMD_DEL);
     this.processCommand();
     const db = this.ks.dbs[this.ks.dbOf(key)];
     let deleted = false;
@@ -159,7 +163,7 @@ export class RedisServer {
       this.deleteKey(key);
       deleted = true;
     }
-    this.afterCommand();
+    this.call(CMD_DEL);
     return deleted;
   }
 
@@ -185,16 +189,21 @@ export class RedisServer {
   private commandsSeen = 0;
 
   /**
-   * Redis allocates a command's latency histogram when the command first runs, in `call` after
-   * performEvictions; we add it before, which moves the first eviction by one histogram's worth.
+   * The end of server.c call() for an executed command: count it, allocate its latency histogram the
+   * first time it runs, then afterCommand.
    */
-  private firstCall(bit: number): void {
-    this.commandsSeen |= bit;
-    this.used += this.mem.histogramBytes;
+  private call(bit: number): void {
+    this.stats.total_commands_processed++;
+    if ((this.commandsSeen & bit) === 0) {
+      this.commandsSeen |= bit;
+      this.used += this.mem.histogramBytes;
+    }
+    this.afterCommand();
   }
 
   private processCommand(): number {
-    this.stats.total_commands_processed++;
+    // Redis refreshes the cached time after performEvictions; we refresh it before. It differs only when
+    // a command arrives across a minute boundary since the last one (LFU scores), and only by a minute.
     this.nowMs = Math.floor(this.sim.now / US_PER_MS);
     if (this.maxmemory !== 0 && (this.used > this.maxmemory || this.exceededSince >= 0)) return performEvictions(this);
     return EVICT_OK;

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { US_PER_S } from "../core/time.ts";
 import { InputError } from "../errors.ts";
+import { POLICIES } from "../redis/policies.ts";
 import { TIMESERIES_COLUMNS, type Summary } from "../metrics/columns.ts";
 import type { Plan } from "../scenario/compile.ts";
 import { Streams } from "../core/random.ts";
@@ -45,6 +46,7 @@ interface Pending {
   ttlMs: number;
   cls: number;
   index: number;
+  phase: number;
 }
 
 const NULL_REGISTRY: KeyRegistry = { defineKey: () => {} };
@@ -70,7 +72,7 @@ async function* requestsOf(plan: Plan, trace?: TraceReader): AsyncGenerator<Pend
   if (trace) {
     for await (const b of trace.batches(NULL_REGISTRY)) {
       for (let i = 0; i < b.n; i++)
-        yield { t: b.t[i], op: b.op[i], name: trace.keyName(b.key[i]), db: 0, vlen: b.vlen[i], ttlMs: b.ttlMs[i], cls: 0, index: 0 };
+        yield { t: b.t[i], op: b.op[i], name: trace.keyName(b.key[i]), db: 0, vlen: b.vlen[i], ttlMs: b.ttlMs[i], cls: 0, index: 0, phase: 0 };
     }
     return;
   }
@@ -78,12 +80,16 @@ async function* requestsOf(plan: Plan, trace?: TraceReader): AsyncGenerator<Pend
   const req = new Request();
   while (gen.next(req)) {
     const db = plan.workload.classes[req.cls].db;
-    yield { t: req.t, op: req.op, name: gen.keyName(req.cls, req.index), db, vlen: req.vlen, ttlMs: req.ttlMs, cls: req.cls, index: req.index };
+    yield { t: req.t, op: req.op, name: gen.keyName(req.cls, req.index), db, vlen: req.vlen, ttlMs: req.ttlMs, cls: req.cls, index: req.index, phase: req.phase };
   }
 }
 
 export async function replayPlan(plan: Plan, opts: ReplayOptions, trace?: TraceReader): Promise<ReplayResult> {
-  if (plan.redis.maxmemoryPolicy === "exact-lru") throw new InputError(`maxmemory-policy exact-lru is a reference policy; a real Redis does not have it`);
+  // Refuse what a real server cannot do before touching it (--flush would otherwise run first).
+  if (POLICIES[plan.redis.maxmemoryPolicy].reference)
+    throw new InputError(`maxmemory-policy ${plan.redis.maxmemoryPolicy} is a reference policy; a real Redis does not have it`);
+  if (plan.sampling < 1) throw new InputError(`workload.sampling is a simulator shortcut; a replay sends every request (remove it, or --set workload.sampling=1)`);
+  if (plan.redis.memoryAccounting !== "redis") throw new InputError(`redis.memory-accounting: object-size is not how a real Redis counts memory`);
   const clients = new Map<number, Redis>();
   const client = (db: number): Redis => {
     let c = clients.get(db);
@@ -230,6 +236,8 @@ async function replayConnected(
           if (gen) {
             fillReq.cls = r.cls;
             fillReq.index = r.index;
+            fillReq.phase = r.phase;
+            fillReq.t = r.t;
             gen.fill(fillReq);
             r.vlen = fillReq.vlen;
             r.ttlMs = fillReq.ttlMs;

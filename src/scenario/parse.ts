@@ -93,9 +93,13 @@ function applySet(doc: Document, sets: string[], file: string): void {
     if (eq <= 0) throw new InputError(`--set ${JSON.stringify(s)}: expected path=value, e.g. redis.maxmemory=64mb`);
     const path = s.slice(0, eq).trim().split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     const raw = s.slice(eq + 1);
-    const value = parseDocument(raw).toJS();
     if (!doc.contents || !isMap(doc.contents)) throw new InputError(`${file}: the scenario is not a YAML mapping`);
-    doc.setIn(path, value === null && raw.trim() === "" ? "" : value);
+    try {
+      const value = parseDocument(raw).toJS();
+      doc.setIn(path, value === null && raw.trim() === "" ? "" : value);
+    } catch (e) {
+      throw new InputError(`--set ${JSON.stringify(s)}: ${(e as Error).message.split("\n")[0]} (the path must name a field of the scenario; the value is read as YAML)`);
+    }
   }
 }
 
@@ -113,7 +117,12 @@ export function parseScenario(text: string, opts: ParseOptions = {}): Scenario {
     throw new InputError(`${file}: a scenario is a YAML mapping with redis, workload, … sections; found ${what}`);
   }
   if (opts.set?.length) applySet(doc, opts.set, file);
-  const input = doc.toJS();
+  let input: unknown;
+  try {
+    input = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new InputError(`${file}: not a usable YAML document: ${(e as Error).message.split("\n")[0]}`);
+  }
   const result = scenarioSchema.safeParse(input);
   if (result.success) return result.data;
   const lines = result.error.issues.map((iss) => {

@@ -17,6 +17,11 @@ const issue = (ctx: Ctx, message: string, path: (string | number)[] = []) =>
   ctx.addIssue({ code: z.ZodIssueCode.custom, message, path });
 const show = (v: unknown) => JSON.stringify(v);
 
+/** Redis's default proto-max-bulk-len: no string value can be larger. */
+export const MAX_VALUE_BYTES = 512 * 1024 * 1024;
+/** Key ids are 32-bit: the most keys one run can hold (every class together). */
+export const MAX_KEYS = 500_000_000;
+
 const memory = (min = 0) =>
   z.union([z.number(), z.string()]).superRefine((v, ctx) => {
     const b = parseMemory(v);
@@ -56,6 +61,7 @@ export const valueSize = z.any().superRefine((v, ctx) => {
   if (typeof v === "number" || typeof v === "string") {
     const b = parseMemory(v);
     if (b === null || b < 0) issue(ctx, `${show(v)} is not a size in bytes (e.g. 100, 1kb, or {dist: lognormal, median: 200, p99: 4kb})`);
+    else if (b > MAX_VALUE_BYTES) issue(ctx, `${show(v)} is larger than Redis's proto-max-bulk-len (512mb)`);
     return;
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
@@ -69,7 +75,7 @@ export const valueSize = z.any().superRefine((v, ctx) => {
     lognormal: ["median", "p99"],
     empirical: ["values", "weights"],
   };
-  if (!(dist in allowed)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
+  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
   for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
   const size = (k: string, required = true) => {
     if (v[k] === undefined) {
@@ -78,6 +84,7 @@ export const valueSize = z.any().superRefine((v, ctx) => {
     }
     const b = parseMemory(v[k]);
     if (b === null || b < 0) issue(ctx, `${show(v[k])} is not a size in bytes`, [k]);
+    else if (b > MAX_VALUE_BYTES) issue(ctx, `${show(v[k])} is larger than Redis's proto-max-bulk-len (512mb)`, [k]);
     return b;
   };
   if (dist === "fixed") size("size");
@@ -94,12 +101,16 @@ export const valueSize = z.any().superRefine((v, ctx) => {
     if (!Array.isArray(v.values) || v.values.length === 0) return issue(ctx, `must be a non-empty list of sizes`, ["values"]);
     v.values.forEach((x: unknown, i: number) => {
       const b = parseMemory(x);
-      if (b === null || b < 0) issue(ctx, `${show(x)} is not a size in bytes`, ["values", i]);
+      if (b === null || b < 0 || b > MAX_VALUE_BYTES) issue(ctx, `${show(x)} is not a size in bytes up to 512mb`, ["values", i]);
     });
     if (v.weights !== undefined) {
       if (!Array.isArray(v.weights) || v.weights.length !== v.values.length)
         issue(ctx, `must be a list of ${v.values.length} non-negative numbers, one per value`, ["weights"]);
-      else v.weights.forEach((w: unknown, i: number) => typeof w === "number" && w >= 0 ? 0 : issue(ctx, `${show(w)} is not a non-negative number`, ["weights", i]));
+      else {
+        v.weights.forEach((w: unknown, i: number) => (typeof w === "number" && w >= 0 && Number.isFinite(w) ? 0 : issue(ctx, `${show(w)} is not a non-negative number`, ["weights", i])));
+        if (v.weights.every((w: unknown) => typeof w === "number") && !(v.weights.reduce((a: number, w: number) => a + w, 0) > 0))
+          issue(ctx, `the weights sum to 0: give at least one a positive weight`, ["weights"]);
+      }
     }
   }
 });
@@ -116,7 +127,7 @@ export const ttlSpec = z.any().superRefine((v, ctx) => {
   if (typeof v !== "object" || Array.isArray(v)) return issue(ctx, `${show(v)} is not a TTL`);
   const dist = v.dist ?? "fixed";
   const allowed: Record<string, string[]> = { fixed: ["ttl", "jitter"], uniform: ["min", "max"] };
-  if (!(dist in allowed)) return issue(ctx, `${show(dist)} is not one of fixed, uniform`, ["dist"]);
+  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of fixed, uniform`, ["dist"]);
   for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
   const dur = (k: string) => {
     if (v[k] === undefined) {
@@ -146,7 +157,7 @@ export const popularity = z.any().superRefine((v, ctx) => {
     return issue(ctx, `${show(v)} is not a popularity: uniform, zipf, or {dist: zipf, alpha: 1.0} / {dist: hot-set, keys: 10%, share: 90%}`);
   const dist = v.dist;
   const allowed: Record<string, string[]> = { uniform: ["offset"], zipf: ["alpha", "offset"], "hot-set": ["keys", "share", "offset"] };
-  if (!(dist in allowed)) return issue(ctx, `${show(dist)} is not one of uniform, zipf, hot-set`, ["dist"]);
+  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of uniform, zipf, hot-set`, ["dist"]);
   for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
   if (v.alpha !== undefined && !(typeof v.alpha === "number" && v.alpha >= 0 && v.alpha <= 10)) issue(ctx, `${show(v.alpha)} must be a number from 0 to 10`, ["alpha"]);
   for (const k of ["keys", "share", "offset"]) {
@@ -169,14 +180,17 @@ const MODES = ["cache-aside", "explicit"] as const;
 const keyClass = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '-' or '.'"),
-    keys: z.union([int(1), z.literal("unbounded")], {
+    keys: z.union([int(1, MAX_KEYS), z.literal("unbounded")], {
       errorMap: (_iss, ctx) => ({
-        message: ctx.data === undefined ? `missing: a whole number of keys ≥ 1, or "unbounded"` : `${show(ctx.data)} is not a whole number of keys ≥ 1, or "unbounded"`,
+        message:
+          ctx.data === undefined
+            ? `missing: a whole number of keys from 1 to ${MAX_KEYS}, or "unbounded"`
+            : `${show(ctx.data)} is not a whole number of keys from 1 to ${MAX_KEYS}, or "unbounded"`,
       }),
     }),
-    share: z.number().min(0, "must be 0 or more").default(1),
+    share: z.number().min(0, "must be 0 or more").finite("must be finite").default(1),
     db: int(0, 15).default(0),
-    "key-prefix": z.string().optional(),
+    "key-prefix": z.string().max(1000, "must be at most 1000 characters").optional(),
     "value-size": valueSize.default(100),
     ttl: ttlSpec.default("none"),
     popularity: popularity.default("uniform"),
@@ -188,7 +202,7 @@ const keyClass = z
 
 const phaseClass = z
   .object({
-    share: z.number().min(0, "must be 0 or more").optional(),
+    share: z.number().min(0, "must be 0 or more").finite("must be finite").optional(),
     "value-size": valueSize.optional(),
     ttl: ttlSpec.optional(),
     popularity: popularity.optional(),
@@ -200,7 +214,7 @@ const phase = z
   .object({
     name: z.string().optional(),
     duration: duration(),
-    rate: z.number().min(0, "must be 0 or more").optional(),
+    rate: z.number().min(0, "must be 0 or more").finite("must be finite").optional(),
     classes: z.record(phaseClass).optional(),
   })
   .strict();
@@ -224,7 +238,7 @@ export const redisSection = z
 
 const workload = z
   .object({
-    rate: z.number().positive("must be greater than 0").optional(),
+    rate: z.number().positive("must be greater than 0").finite("must be finite").optional(),
     arrivals: oneOf(["poisson", "constant"] as const).default("poisson"),
     mode: oneOf(MODES).default("cache-aside"),
     ops: opsMix.default({ get: 0.9, set: 0.1, del: 0 }),
@@ -253,11 +267,13 @@ export const scenarioSchema = z
     if (!w.trace && !w.classes) issue(ctx, `missing: a generated workload needs classes (or give a trace)`, ["workload", "classes"]);
     if (w.trace && w.phases) issue(ctx, `phases apply to generated workloads, not to a trace`, ["workload", "phases"]);
     if (!w.trace) {
-      if (w.rate === undefined && !(w.phases ?? []).every((p) => p.rate !== undefined))
+      if (w.rate === undefined && (!w.phases || w.phases.some((p) => p.rate === undefined)))
         issue(ctx, `missing: requests per second for the generated workload`, ["workload", "rate"]);
       if (sc.duration === undefined && !w.phases) issue(ctx, `missing: how long to simulate (e.g. 10m)`, ["duration"]);
     }
     const names = new Set<string>();
+    const bounded = (w.classes ?? []).reduce((a, c) => a + (c.keys === "unbounded" ? 0 : c.keys), 0);
+    if (bounded > MAX_KEYS && (w.classes ?? []).every((c) => c.keys === "unbounded" || c.keys <= MAX_KEYS)) issue(ctx, `the classes have ${bounded} keys together; at most ${MAX_KEYS}`, ["workload", "classes"]);
     (w.classes ?? []).forEach((c, i) => {
       if (names.has(c.name)) issue(ctx, `${show(c.name)} is used by two classes`, ["workload", "classes", i, "name"]);
       names.add(c.name);

@@ -1,4 +1,3 @@
-import type { Rng } from "../core/random.ts";
 
 /** Inverse of the standard normal CDF (P. J. Acklam's rational approximation, relative error < 1.15e-9). */
 export function normalQuantile(p: number): number {
@@ -73,20 +72,20 @@ export function empiricalDist(values: number[], weights?: number[]): QuantileDis
   };
 }
 
-/** A TTL sampler, ms; 0 = no TTL. */
+/** A TTL distribution, ms (0 = no TTL), given by its quantile: `at(u)` for u uniform in [0, 1). */
 export interface TtlDist {
-  sample(rng: Rng): number;
+  at(u: number): number;
   readonly none: boolean;
 }
 
-export const NO_TTL: TtlDist = { sample: () => 0, none: true };
+export const NO_TTL: TtlDist = { at: () => 0, none: true };
 
 /** A fixed TTL with ± `jitter` (a fraction) applied uniformly per write. */
 export function ttlJitter(ttlMs: number, jitter: number): TtlDist {
-  if (jitter === 0) return { sample: () => ttlMs, none: false };
-  return { sample: (rng) => Math.max(1, Math.round(ttlMs * (1 + jitter * (2 * rng.next() - 1)))), none: false };
+  if (jitter === 0) return { at: () => ttlMs, none: false };
+  return { at: (u) => Math.max(1, Math.round(ttlMs * (1 + jitter * (2 * u - 1)))), none: false };
 }
 
 export function ttlUniform(minMs: number, maxMs: number): TtlDist {
-  return { sample: (rng) => Math.round(minMs + rng.next() * (maxMs - minMs)), none: false };
+  return { at: (u) => Math.round(minMs + u * (maxMs - minMs)), none: false };
 }

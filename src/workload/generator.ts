@@ -10,6 +10,8 @@ import {
 } from "../scenario/compile.ts";
 import { digits, OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, type KeyRegistry, type Request, type RequestSource } from "./request.ts";
 import { ZipfSampler } from "./zipf.ts";
+import { InputError } from "../errors.ts";
+import { MAX_KEYS } from "../scenario/schema.ts";
 
 /*
  * The generated workload: open-loop arrivals (Poisson or evenly spaced) at the phase's rate; each arrival
@@ -19,7 +21,9 @@ import { ZipfSampler } from "./zipf.ts";
  * Keys are named `<key-prefix>:<index>`, which fixes their length (and so their memory) and lets
  * `sim replay` send the same names to a real server. A key's value size is a fixed function of the key
  * (a hash of the seed, class and index through the size distribution's quantile), so a key refilled
- * after an eviction has the same size again, as a real cached object would.
+ * after an eviction has the same size again, as a real cached object would. A write's TTL (with its
+ * jitter) is a fixed function of the key and the request's time, not a draw from a shared stream: so
+ * the same request gets the same TTL under every policy, and in `sim replay`, whichever requests miss.
  */
 
 class ClassState {
@@ -47,7 +51,6 @@ export class Generator implements RequestSource {
   private readonly rngArrivals: Rng;
   private readonly rngKeys: Rng;
   private readonly rngOps: Rng;
-  private readonly rngTtl: Rng;
   private readonly poisson: boolean;
   private phaseIdx = -1;
   private phaseEnd = 0;
@@ -64,7 +67,6 @@ export class Generator implements RequestSource {
     this.rngArrivals = streams.get("arrivals");
     this.rngKeys = streams.get("keys");
     this.rngOps = streams.get("ops");
-    this.rngTtl = streams.get("ttl");
     this.poisson = plan.workload.arrivals === "poisson";
     this.classes = plan.workload.classes.map((c, i) => new ClassState(c, i));
     for (const c of this.classes) {
@@ -142,6 +144,7 @@ export class Generator implements RequestSource {
     }
     if (this.t >= this.plan.durationUs) return false;
     req.t = Math.floor(this.t);
+    req.phase = this.phaseIdx;
     this.t += this.gap();
 
     // the key class
@@ -164,6 +167,7 @@ export class Generator implements RequestSource {
     } else if (c.createdN === 0 || this.rngOps.next() < c.phase.newKeys) {
       // an unbounded class creates a new key: a SET of a name never seen before
       const id = this.nextId++;
+      if (id >= MAX_KEYS) throw new InputError(`class ${plan.name}: more than ${MAX_KEYS} keys created; shorten the run or lower new-keys`);
       const index = c.createdN;
       this.reg.defineKey(id, plan.db, plan.prefix.length + 1 + digits(index));
       if (c.createdN === c.created.length) {
@@ -199,10 +203,14 @@ export class Generator implements RequestSource {
     return true;
   }
 
+  /** The value size and TTL of a SET of request `req`'s key, in the phase the request was made in. */
   fill(req: Request): void {
     const c = this.classes[req.cls];
-    req.vlen = c.phase.size.quantile(hash01(this.plan.seed, c.index, req.index));
-    req.ttlMs = c.phase.ttl.none ? 0 : c.phase.ttl.sample(this.rngTtl);
+    const p = c.plan.phases[req.phase];
+    req.vlen = p.size.quantile(hash01(this.plan.seed, c.index, req.index));
+    // hash01 takes 32-bit words: fold the request's µs time (up to 2^53) into one
+    const t = req.t;
+    req.ttlMs = p.ttl.none ? 0 : p.ttl.at(hash01(this.plan.seed ^ 0x5bd1e995, c.index * 0x9e3779b1 + req.index, (t | 0) ^ Math.floor(t / 4294967296)));
   }
 }
 

@@ -7,8 +7,8 @@ import { TraceBatch } from "./trace.ts";
 /**
  * Generates a workload in full, with each request's next-access index, for the `opt` reference policy
  * (Belady needs the future). This is the one place a workload is materialised: ~41 bytes per request
- * (10 M requests ≈ 410 MB), so it is only done for `opt`. Values and TTLs of cache-aside fills are drawn
- * for every read up front, so the TTL stream differs from a normal run's.
+ * (10 M requests ≈ 410 MB), so it is only done for `opt`. Values and TTLs of cache-aside fills are
+ * computed for every read up front (they are functions of the key and time, so nothing else changes).
  */
 export function materialize(plan: Plan, streams: Streams, reg: KeyRegistry): TraceBatch {
   const gen = new Generator(plan, streams, reg);

@@ -14,9 +14,10 @@ export class Request {
   /** Value bytes and TTL (ms, 0 = none) for SET; for OP_CACHE_GET valid after `fill`. */
   vlen = 0;
   ttlMs = 0;
-  /** Source-private details (the key class and index) that `fill` needs. */
+  /** Source-private details (the key class, key index and workload phase) that `fill` needs. */
   cls = 0;
   index = 0;
+  phase = 0;
 }
 
 /** Anything that produces requests in time order: the generator, or a trace reader. */
