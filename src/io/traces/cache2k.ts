@@ -1,9 +1,8 @@
-import { statSync } from "node:fs";
 import { InputError } from "../../errors.ts";
 import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner } from "./intern.ts";
-import { compressionOf, openBytesReused } from "./source.ts";
+import { checkWholeRecords, openBytesReused, truncatedRecord } from "./source.ts";
 
 /*
  * cache2k / Caffeine integer traces (`*.trace`, usually `*.trace.xz`): a stream of big-endian signed
@@ -51,10 +50,7 @@ export class Cache2kReader implements TraceReader {
     if (this.read) throw new Error(`${this.file}: a trace reader can be read only once`);
     this.read = true;
     const file = this.file;
-    if (compressionOf(file) === null) {
-      const size = statSync(file, { throwIfNoEntry: false })?.size;
-      if (size !== undefined && size % REC !== 0) throw truncated(file, Math.floor(size / REC) + 1, size);
-    }
+    checkWholeRecords(file, REC, "keys"); // fail before the run starts rather than at its end
     const batch = new TraceBatch();
     const cap = batch.capacity;
     const { t, op, key, vlen, ttlMs, nextAccess } = batch;
@@ -116,5 +112,5 @@ export class Cache2kReader implements TraceReader {
 }
 
 function truncated(file: string, record: number, bytes: number): InputError {
-  return new InputError(`${file}: record ${record} is truncated: the trace holds ${bytes} bytes, not a whole number of ${REC}-byte keys`);
+  return truncatedRecord(file, record, bytes, REC, "keys");
 }

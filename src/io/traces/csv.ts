@@ -1,7 +1,6 @@
-import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
+import { OP_DEL, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
-import { BytesInterner } from "./intern.ts";
-import { isWord, LineTraceReader, num, POW10, text } from "./lines.ts";
+import { BytesKeyLineReader, isWord, num, POW10, text } from "./lines.ts";
 
 /*
  * Our CSV trace, streamed: header `t_ms,op,key,value_size,ttl_s`, one command per row, in time order.
@@ -19,22 +18,11 @@ import { isWord, LineTraceReader, num, POW10, text } from "./lines.ts";
  */
 export const TRACE_CSV_HEADER = "t_ms,op,key,value_size,ttl_s";
 
-export class CsvTraceReader extends LineTraceReader {
-  private readonly keys = new BytesInterner();
-  private readonly readOp: number;
+export class CsvTraceReader extends BytesKeyLineReader {
   private prevUs = -Infinity;
 
   constructor(file: string, mode: "cache-aside" | "literal" = "cache-aside") {
-    super(file, true);
-    this.readOp = mode === "cache-aside" ? OP_CACHE_GET : OP_GET;
-  }
-
-  get distinctKeys(): number {
-    return this.keys.size;
-  }
-
-  keyName(key: number): string {
-    return this.keys.name(key);
+    super(file, true, mode);
   }
 
   protected override header(b: Uint8Array | null, s: number, e: number): void {

@@ -1,6 +1,7 @@
 import { InputError } from "../../errors.ts";
-import type { KeyRegistry } from "../../workload/request.ts";
+import { OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
+import { BytesInterner } from "./intern.ts";
 import { openBytesReused } from "./source.ts";
 
 /*
@@ -193,4 +194,24 @@ export function isWord(b: Uint8Array, s: number, e: number, w: string): boolean 
   if (e - s !== w.length) return false;
   for (let i = 0; i < w.length; i++) if ((b[s + i] | 0x20) !== w.charCodeAt(i)) return false;
   return true;
+}
+
+/** A line reader whose keys are byte strings, interned as read (our CSV, Twitter). */
+export abstract class BytesKeyLineReader extends LineTraceReader {
+  protected readonly keys = new BytesInterner();
+  /** The op of a read: OP_CACHE_GET (cache-aside) or OP_GET (literal). */
+  protected readonly readOp: number;
+
+  constructor(file: string, hasHeader: boolean, mode: "cache-aside" | "literal") {
+    super(file, hasHeader);
+    this.readOp = mode === "cache-aside" ? OP_CACHE_GET : OP_GET;
+  }
+
+  get distinctKeys(): number {
+    return this.keys.size;
+  }
+
+  keyName(key: number): string {
+    return this.keys.name(key);
+  }
 }

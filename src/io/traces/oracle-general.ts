@@ -1,9 +1,8 @@
-import { statSync } from "node:fs";
 import { InputError } from "../../errors.ts";
 import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner, u64ToString } from "./intern.ts";
-import { compressionOf, openBytesReused } from "./source.ts";
+import { checkWholeRecords, openBytesReused, truncatedRecord } from "./source.ts";
 
 /*
  * libCacheSim's oracleGeneral binary trace: fixed 24-byte little-endian records, no header,
@@ -48,11 +47,7 @@ export class OracleGeneralReader implements TraceReader {
     if (this.read) throw new Error(`${this.file}: a trace reader can be read only once`);
     this.read = true;
     const file = this.file;
-    if (compressionOf(file) === null) {
-      // fail before the run starts rather than at its end
-      const size = statSync(file, { throwIfNoEntry: false })?.size;
-      if (size !== undefined && size % REC !== 0) throw truncated(file, Math.floor(size / REC) + 1, size);
-    }
+    checkWholeRecords(file, REC, "oracleGeneral records"); // fail before the run starts rather than at its end
     const batch = new TraceBatch();
     const cap = batch.capacity;
     const carry = new Uint8Array(REC);
@@ -129,9 +124,7 @@ export class OracleGeneralReader implements TraceReader {
 }
 
 function truncated(file: string, record: number, bytes: number): InputError {
-  return new InputError(
-    `${file}: record ${record} is truncated: the trace holds ${bytes} bytes, not a whole number of ${REC}-byte oracleGeneral records`,
-  );
+  return truncatedRecord(file, record, bytes, REC, "oracleGeneral records");
 }
 
 function backwards(file: string, record: number, ts: number, prev: number): InputError {

@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { pipeline } from "node:stream";
@@ -165,4 +165,19 @@ async function* unxz(file: string): AsyncGenerator<Uint8Array, void, undefined> 
     if (!done) await reader.cancel().catch(() => {});
     await raw.return(undefined).catch(() => {}); // closes the file if the xz stream ended before it
   }
+}
+
+/** The error for a fixed-size record cut short at the end of a binary trace. */
+export function truncatedRecord(file: string, record: number, bytes: number, size: number, what: string): InputError {
+  return new InputError(`${file}: record ${record} is truncated: the trace holds ${bytes} bytes, not a whole number of ${size}-byte ${what}`);
+}
+
+/**
+ * For an uncompressed trace of `size`-byte records: fails before any record is read when the file does
+ * not hold whole records (a compressed one is checked at its end instead).
+ */
+export function checkWholeRecords(file: string, size: number, what: string): void {
+  if (compressionOf(file) !== null) return;
+  const bytes = statSync(file, { throwIfNoEntry: false })?.size;
+  if (bytes !== undefined && bytes % size !== 0) throw truncatedRecord(file, Math.floor(bytes / size) + 1, bytes, size, what);
 }

@@ -1,7 +1,6 @@
-import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
+import { OP_DEL, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
-import { BytesInterner } from "./intern.ts";
-import { isWord, LineTraceReader, num, text } from "./lines.ts";
+import { BytesKeyLineReader, isWord, num, text } from "./lines.ts";
 
 /*
  * Twitter's production cache traces (twitter/cache-trace, the format of libCacheSim's twitter_cluster*
@@ -19,23 +18,12 @@ const COMMA = 44;
 const READS = ["get", "gets"];
 const WRITES = ["set", "add", "replace", "cas", "append", "prepend", "incr", "decr"];
 
-export class TwitterTraceReader extends LineTraceReader {
-  private readonly keys = new BytesInterner();
-  private readonly readOp: number;
+export class TwitterTraceReader extends BytesKeyLineReader {
   private t0 = -1;
   private prevUs = 0;
 
   constructor(file: string, mode: "cache-aside" | "literal" = "cache-aside") {
-    super(file, false);
-    this.readOp = mode === "cache-aside" ? OP_CACHE_GET : OP_GET;
-  }
-
-  get distinctKeys(): number {
-    return this.keys.size;
-  }
-
-  keyName(key: number): string {
-    return this.keys.name(key);
+    super(file, false, mode);
   }
 
   protected row(b: Uint8Array, s: number, e: number, batch: TraceBatch): void {
