@@ -2,7 +2,7 @@ import { InputError } from "../../errors.ts";
 import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner } from "./intern.ts";
-import { checkWholeRecords, openBytesReused, truncatedRecord } from "./source.ts";
+import { recordSpans } from "./source.ts";
 
 /*
  * cache2k / Caffeine integer traces (`*.trace`, usually `*.trace.xz`): a stream of big-endian signed
@@ -50,67 +50,41 @@ export class Cache2kReader implements TraceReader {
     if (this.read) throw new Error(`${this.file}: a trace reader can be read only once`);
     this.read = true;
     const file = this.file;
-    checkWholeRecords(file, REC, "keys"); // fail before the run starts rather than at its end
     const batch = new TraceBatch();
     const cap = batch.capacity;
     const { t, op, key, vlen, ttlMs, nextAccess } = batch;
     const keys = this.keys;
     const readOp = this.readOp, usPerReq = this.usPerReq, valueSize = this.valueSize;
-    const carry = new Uint8Array(REC);
-    let carryLen = 0;
     let rec = 0;
 
-    const one = (k: number, n: number): void => {
-      const before = keys.size;
-      const id = keys.intern(k, 0);
-      if (id === before) reg.defineKey(id, 0, k < 0 ? digits(-k) + 1 : digits(k));
-      t[n] = Math.round(rec * usPerReq);
-      op[n] = readOp;
-      key[n] = id;
-      vlen[n] = valueSize;
-      ttlMs[n] = 0;
-      nextAccess[n] = NaN;
-      rec++;
-    };
-
-    for await (const chunk of openBytesReused(file)) {
-      const len = chunk.length;
-      let p = 0;
-      if (carryLen > 0) {
-        const take = Math.min(REC - carryLen, len);
-        carry.set(chunk.subarray(0, take), carryLen);
-        carryLen += take;
-        p = take;
-        if (carryLen < REC) continue;
-        one((carry[0] << 24) | (carry[1] << 16) | (carry[2] << 8) | carry[3], batch.n++);
-        carryLen = 0;
-        if (batch.n === cap) {
-          yield batch;
-          batch.n = 0;
-        }
-      }
-      const dv = new DataView(chunk.buffer, chunk.byteOffset, len);
-      const end = p + Math.floor((len - p) / REC) * REC;
-      while (p < end) {
+    for await (const span of recordSpans(file, REC, "keys")) {
+      const dv = span.dv;
+      let p = span.start;
+      while (p < span.end) {
         let n = batch.n;
-        const stop = Math.min(end, p + (cap - n) * REC);
-        for (; p < stop; p += REC) one(dv.getInt32(p, false), n++);
+        const stop = Math.min(span.end, p + (cap - n) * REC);
+        for (; p < stop; p += REC) {
+          const k = dv.getInt32(p, false);
+          const before = keys.size;
+          const id = keys.intern(k, 0);
+          if (id === before) reg.defineKey(id, 0, k < 0 ? digits(-k) + 1 : digits(k));
+          t[n] = Math.round(rec * usPerReq);
+          op[n] = readOp;
+          key[n] = id;
+          vlen[n] = valueSize;
+          ttlMs[n] = 0;
+          nextAccess[n] = NaN;
+          rec++;
+          n++;
+        }
         batch.n = n;
         if (n === cap) {
           yield batch;
           batch.n = 0;
         }
       }
-      if (p < len) {
-        carry.set(chunk.subarray(p, len), 0);
-        carryLen = len - p;
-      }
     }
-    if (carryLen > 0) throw truncated(file, rec + 1, rec * REC + carryLen);
     if (batch.n > 0) yield batch;
   }
 }
 
-function truncated(file: string, record: number, bytes: number): InputError {
-  return truncatedRecord(file, record, bytes, REC, "keys");
-}

@@ -164,18 +164,7 @@ export class CsvTraceReader extends BytesKeyLineReader {
     else if (isWord(b, os, oe, "del")) op = OP_DEL;
     else this.fail(`op ${JSON.stringify(this.field(b, 1))} is not one of GET, SET, DEL`);
 
-    const keys = this.keys;
-    const before = keys.size;
-    const id = keys.intern(b, ks, ke);
-    if (id === before) this.reg.defineKey(id, 0, ke - ks);
-
-    const i = batch.n++;
-    batch.t[i] = us;
-    batch.op[i] = op;
-    batch.key[i] = id;
-    batch.vlen[i] = size;
-    batch.ttlMs[i] = Math.round(ttl * 1000);
-    batch.nextAccess[i] = NaN;
+    this.push(batch, us, op, b, ks, ke, ke - ks, size, ttl);
     this.prevUs = us;
   }
 }

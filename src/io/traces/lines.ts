@@ -214,4 +214,19 @@ export abstract class BytesKeyLineReader extends LineTraceReader {
   keyName(key: number): string {
     return this.keys.name(key);
   }
+
+  /** Appends one parsed row: key b[ks, ke) (interned, declared when new with length `keyLen`). */
+  protected push(batch: TraceBatch, us: number, op: number, b: Uint8Array, ks: number, ke: number, keyLen: number, size: number, ttlS: number): void {
+    const keys = this.keys;
+    const before = keys.size;
+    const id = keys.intern(b, ks, ke);
+    if (id === before) this.reg.defineKey(id, 0, keyLen);
+    const i = batch.n++;
+    batch.t[i] = us;
+    batch.op[i] = op;
+    batch.key[i] = id;
+    batch.vlen[i] = size;
+    batch.ttlMs[i] = Math.round(ttlS * 1000);
+    batch.nextAccess[i] = NaN;
+  }
 }

@@ -2,7 +2,7 @@ import { InputError } from "../../errors.ts";
 import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner, u64ToString } from "./intern.ts";
-import { checkWholeRecords, openBytesReused, truncatedRecord } from "./source.ts";
+import { recordSpans } from "./source.ts";
 
 /*
  * libCacheSim's oracleGeneral binary trace: fixed 24-byte little-endian records, no header,
@@ -47,47 +47,22 @@ export class OracleGeneralReader implements TraceReader {
     if (this.read) throw new Error(`${this.file}: a trace reader can be read only once`);
     this.read = true;
     const file = this.file;
-    checkWholeRecords(file, REC, "oracleGeneral records"); // fail before the run starts rather than at its end
     const batch = new TraceBatch();
     const cap = batch.capacity;
-    const carry = new Uint8Array(REC);
-    const carryView = new DataView(carry.buffer);
-    let carryLen = 0;
     this.reg = reg;
 
-    for await (const chunk of openBytesReused(file)) {
-      const len = chunk.length;
-      let p = 0;
-      if (carryLen > 0) {
-        const take = Math.min(REC - carryLen, len);
-        carry.set(chunk.subarray(0, take), carryLen);
-        carryLen += take;
-        p = take;
-        if (carryLen < REC) continue;
-        this.records(carryView, 0, REC, batch);
-        carryLen = 0;
-        if (batch.n === cap) {
-          yield batch;
-          batch.n = 0;
-        }
-      }
-      const dv = new DataView(chunk.buffer, chunk.byteOffset, len);
-      const end = p + Math.floor((len - p) / REC) * REC;
-      while (p < end) {
-        const stop = Math.min(end, p + (cap - batch.n) * REC);
-        this.records(dv, p, stop, batch);
+    for await (const span of recordSpans(file, REC, "oracleGeneral records")) {
+      let p = span.start;
+      while (p < span.end) {
+        const stop = Math.min(span.end, p + (cap - batch.n) * REC);
+        this.records(span.dv, p, stop, batch);
         p = stop;
         if (batch.n === cap) {
           yield batch;
           batch.n = 0;
         }
       }
-      if (p < len) {
-        carry.set(chunk.subarray(p, len), 0);
-        carryLen = len - p;
-      }
     }
-    if (carryLen > 0) throw truncated(file, this.rec + 1, this.rec * REC + carryLen);
     if (batch.n > 0) yield batch;
   }
 
@@ -123,9 +98,6 @@ export class OracleGeneralReader implements TraceReader {
   }
 }
 
-function truncated(file: string, record: number, bytes: number): InputError {
-  return truncatedRecord(file, record, bytes, REC, "oracleGeneral records");
-}
 
 function backwards(file: string, record: number, ts: number, prev: number): InputError {
   return new InputError(`${file}: record ${record}: time ${ts} s is earlier than the previous record's ${prev} s: a trace must be in time order`);

@@ -181,3 +181,51 @@ export function checkWholeRecords(file: string, size: number, what: string): voi
   const bytes = statSync(file, { throwIfNoEntry: false })?.size;
   if (bytes !== undefined && bytes % size !== 0) throw truncatedRecord(file, Math.floor(bytes / size) + 1, bytes, size, what);
 }
+
+/** A stretch of whole fixed-size records: bytes [start, end) of `dv`. Reused between yields. */
+export interface RecordSpan {
+  dv: DataView;
+  start: number;
+  end: number;
+}
+
+/**
+ * The records of a binary trace of `size`-byte records, as spans of whole records; a record cut by a
+ * read boundary is reassembled in a small buffer and yielded on its own. Fails before reading when an
+ * uncompressed file does not hold whole records, and at the end when a stream stops inside one.
+ */
+export async function* recordSpans(file: string, size: number, what: string): AsyncGenerator<RecordSpan, void, undefined> {
+  checkWholeRecords(file, size, what);
+  const carry = new Uint8Array(size);
+  const carrySpan: RecordSpan = { dv: new DataView(carry.buffer), start: 0, end: size };
+  const span: RecordSpan = { dv: carrySpan.dv, start: 0, end: 0 };
+  let carryLen = 0;
+  let records = 0;
+  for await (const chunk of openBytesReused(file)) {
+    const len = chunk.length;
+    let p = 0;
+    if (carryLen > 0) {
+      const take = Math.min(size - carryLen, len);
+      carry.set(chunk.subarray(0, take), carryLen);
+      carryLen += take;
+      p = take;
+      if (carryLen < size) continue;
+      carryLen = 0;
+      records++;
+      yield carrySpan;
+    }
+    const end = p + Math.floor((len - p) / size) * size;
+    if (end > p) {
+      span.dv = new DataView(chunk.buffer, chunk.byteOffset, len);
+      span.start = p;
+      span.end = end;
+      records += (end - p) / size;
+      yield span;
+    }
+    if (end < len) {
+      carry.set(chunk.subarray(end, len), 0);
+      carryLen = len - end;
+    }
+  }
+  if (carryLen > 0) throw truncatedRecord(file, records + 1, records * size + carryLen, size, what);
+}

@@ -70,18 +70,7 @@ export class TwitterTraceReader extends BytesKeyLineReader {
     if (op < 0 && isWord(b, os, oe, "delete")) op = OP_DEL;
     if (op < 0) this.fail(`operation ${JSON.stringify(this.field(b, 5))} is not one of ${[...READS, ...WRITES, "delete"].join(", ")}`);
 
-    const keys = this.keys;
-    const before = keys.size;
-    const id = keys.intern(b, fs[1], fe[1]);
-    if (id === before) this.reg.defineKey(id, 0, keyLen);
-
-    const i = batch.n++;
-    batch.t[i] = us;
-    batch.op[i] = op;
-    batch.key[i] = id;
-    batch.vlen[i] = size;
-    batch.ttlMs[i] = Math.round(ttl * 1000);
-    batch.nextAccess[i] = NaN;
+    this.push(batch, us, op, b, fs[1], fe[1], keyLen, size, ttl);
     this.prevUs = us;
   }
 }
