@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
@@ -41,14 +41,15 @@ function workingSet(): { fixed: number; bytes: number } {
 function writeTraces(maxmemory: number): { csv: string; bin: string } {
   const csv = join(OUT, "traces", "bench-zipf.csv");
   const bin = join(OUT, "traces", "bench-zipf.oracleGeneral.bin");
-  if (existsSync(csv) && existsSync(bin) && statSync(bin).size === REQUESTS_EXPECTED(bin)) return { csv, bin };
+  // written under temporary names and renamed when complete, so existing files are whole
+  if (existsSync(csv) && existsSync(bin)) return { csv, bin };
   const plan = planFor(CASES[0], maxmemory);
   const gen = new Generator(plan, new Streams(plan.seed), { defineKey: () => {} });
   const req = new Request();
   const keys = new Int32Array(REQUESTS + 10);
   const times = new Float64Array(REQUESTS + 10);
   let n = 0;
-  const fd = openSync(csv, "w");
+  const fd = openSync(csv + ".tmp", "w");
   let buf: string[] = ["t_ms,op,key,value_size,ttl_s\n"];
   while (gen.next(req)) {
     keys[n] = req.key;
@@ -75,11 +76,10 @@ function writeTraces(maxmemory: number): { csv: string; bin: string } {
     rec.writeUInt32LE(100, i * 24 + 12);
     rec.writeBigInt64LE(BigInt(next[i]), i * 24 + 16);
   }
-  writeFileSync(bin, rec);
+  writeFileSync(bin + ".tmp", rec);
+  renameSync(csv + ".tmp", csv);
+  renameSync(bin + ".tmp", bin);
   return { csv, bin };
-}
-function REQUESTS_EXPECTED(bin: string): number {
-  return existsSync(bin + ".size") ? Number(readFileSync(bin + ".size", "utf8")) : -1;
 }
 
 function runCase(c: BenchCase, maxmemory: number, trace?: string): Promise<Record<string, number | string>> {
@@ -97,7 +97,6 @@ const { fixed, bytes: ws } = workingSet();
 const mm = (f: number) => Math.round(fixed + f * ws);
 console.log(`working set of ${KEYS.toLocaleString("en")} keys × 100 B: ${(ws / 2 ** 20).toFixed(1)} MB (+ ${fixed} B baseline); ${REQUESTS.toLocaleString("en")} requests per case`);
 const traces = CASES.some((c) => c.trace && c.name.includes(only)) ? writeTraces(mm(0.1)) : null;
-if (traces) writeFileSync(traces.bin + ".size", String(statSync(traces.bin).size));
 
 const rows: Record<string, number | string>[] = [];
 for (const c of CASES) {

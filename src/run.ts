@@ -56,8 +56,6 @@ export class Runner {
   lastT = 0;
   rows = 0;
   private last = { t: 0, seen: 0, seenReads: 0, keptReads: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0 };
-  /** True once a request at or past the run's end was seen: feed nothing more. */
-  ended = false;
 
   /*
    * Spatial sampling (SHARDS: C. Waldspurger et al., "Efficient MRC construction with SHARDS", FAST'15):
@@ -161,10 +159,7 @@ export class Runner {
 
   /** Moves simulated time to `t` (firing due events); false if `t` is past the end of the run. */
   private advance(t: number): boolean {
-    if (t >= this.plan.durationUs) {
-      this.ended = true;
-      return false;
-    }
+    if (t >= this.plan.durationUs) return false;
     if (t < this.lastT) throw new Error(`requests out of time order at ${t} µs`);
     this.lastT = t;
     const sim = this.sim;

@@ -89,9 +89,9 @@ function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
     return;
   }
   const sample = s.sampleBuf;
+  // (allkeys-* pool policies are LRU or LFU, so an allkeys DB without TTL keys took the path above)
   let got: number;
-  if (allkeys && db.expires.used === 0) got = uniformSample(db.all, n, count, rng, sample);
-  else if (allkeys) {
+  if (allkeys) {
     // Keys with TTLs make bucket order matter: the expire cycle leaves expired keys clustered in the
     // buckets it has not swept yet (same hash in both dicts), and runs of adjacent buckets find them
     // as Redis does. Measured against 7.0.15 under allkeys-lru with 1–3 s TTLs: uniform draws put
@@ -110,12 +110,6 @@ function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
     if (!allkeys && s.scoreKind !== SCORE_TTL && db.main.rehashIdx >= 0) s.used += db.main.rehashStep();
     pool.insert(evictionScore(s, key), key, dbIndex);
   }
-}
-
-/** `count` uniform draws (with replacement) from a DB's dense [key, lru] pairs. */
-function uniformSample(all: Int32Array, n: number, count: number, rng: Rng, out: Int32Array): number {
-  for (let j = 0; j < count; j++) out[j] = all[2 * Math.floor(rng.next() * n)];
-  return count;
 }
 
 /**
