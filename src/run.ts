@@ -1,7 +1,9 @@
 import { Streams } from "./core/random.ts";
 import { Sim } from "./core/sim.ts";
 import { US_PER_S } from "./core/time.ts";
-import { TIMESERIES_COLUMNS, type Summary } from "./metrics/columns.ts";
+import { APP_SUMMARY_COLUMNS, CLASS_COLUMNS, timeseriesColumns, type Summary } from "./metrics/columns.ts";
+import { CacheAside, type Herd, type Histogram } from "./app/cache-aside.ts";
+import { MITIGATION_NAMES } from "./scenario/compile.ts";
 import { MemoryModel } from "./redis/memory.ts";
 import { RedisServer, WRITE_OOM } from "./redis/server.ts";
 import { MODE_CACHE_ASIDE, type Plan } from "./scenario/compile.ts";
@@ -26,13 +28,21 @@ export interface RunOptions {
   onRow?: (row: number[]) => void;
   /** Called every 65 536 requests with the simulated time and the run's duration (µs). */
   onProgress?: (nowUs: number, durationUs: number, requests: number) => void;
+  /** With a database: receives every herd (the DB queries of one key's miss cycle) and its key's name. */
+  onHerd?: (herd: Herd, key: string) => void;
 }
 
 export interface RunResult {
   summary: Summary;
   server: RedisServer;
   rows: number;
+  /** With a database: one row per key class, values in CLASS_COLUMNS order. */
+  classes?: (string | number)[][];
+  app?: CacheAside;
 }
+
+const ms3 = (us: number) => Math.round(us) / 1000;
+const pct = (h: Histogram, p: number) => (h.totalCount > 0 ? ms3(h.getValueAtPercentile(p)) : "");
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -55,7 +65,11 @@ export class Runner {
   firstOomUs = -1;
   lastT = 0;
   rows = 0;
-  private last = { t: 0, seen: 0, seenReads: 0, keptReads: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0 };
+  private last = { t: 0, seen: 0, seenReads: 0, keptReads: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0, completed: 0, dbStarted: 0, dbBusy: 0 };
+  /** The cache-aside clients and database (scenarios with a `database` section). */
+  app: CacheAside | null = null;
+  private readonly columns: number;
+  private peaks = { inFlight: 0, active: 0, queue: 0 };
 
   /*
    * Spatial sampling (SHARDS: C. Waldspurger et al., "Efficient MRC construction with SHARDS", FAST'15):
@@ -85,6 +99,7 @@ export class Runner {
     this.keepBelow = rate >= 1 ? Infinity : Math.floor(rate * 4294967296);
     this.sampleSalt = this.streams.get("sampling").u32() | 0;
     this.server = new RedisServer(redis, this.sim, this.streams);
+    this.columns = timeseriesColumns(plan.app !== undefined).length;
     const sim = this.sim;
     const sampleKind = sim.on(() => {
       this.sample();
@@ -140,7 +155,38 @@ export class Runner {
       dt > 0 ? round6(this.n(st.expired_keys - last.expired) / dt) : 0,
       this.n(st.oom_rejected_writes),
     ];
-    if (row.length !== TIMESERIES_COLUMNS.length) throw new Error("timeseries row does not match its columns");
+    const app = this.app;
+    if (app !== null) {
+      const db = app.db, h = app.intervalLatency;
+      const busy = db.busy(t);
+      const started = db.started - last.dbStarted;
+      row.push(
+        app.completed - last.completed,
+        h.totalCount > 0 ? ms3(h.getValueAtPercentile(50)) : NaN,
+        h.totalCount > 0 ? ms3(h.getValueAtPercentile(99)) : NaN,
+        h.totalCount > 0 ? ms3(h.getValueAtPercentile(99.9)) : NaN,
+        h.totalCount > 0 ? ms3(h.maxValue) : NaN,
+        started,
+        dt > 0 ? round6(started / dt) : 0,
+        db.peakInSystem,
+        db.peakActive,
+        db.peakWaiting,
+        dt > 0 ? round6((busy - last.dbBusy) / (db.cfg.connections * (t - last.t))) : 0,
+        db.poolTimeouts + db.queryTimeouts,
+        app.retries,
+        app.errors,
+        app.intervalHerdMax,
+        app.staleServed,
+        app.redisErrors,
+      );
+      this.peaks.inFlight = Math.max(this.peaks.inFlight, db.peakInSystem);
+      this.peaks.active = Math.max(this.peaks.active, db.peakActive);
+      this.peaks.queue = Math.max(this.peaks.queue, db.peakWaiting);
+      db.resetPeaks();
+      h.reset();
+      app.intervalHerdMax = 0;
+    } else if (this.plan.app !== undefined) row.push(...new Array(this.columns - row.length).fill(NaN));
+    if (row.length !== this.columns) throw new Error("timeseries row does not match its columns");
     this.last = {
       t,
       seen: this.seen,
@@ -152,6 +198,9 @@ export class Runner {
       misses: st.keyspace_misses,
       evicted: st.evicted_keys,
       expired: st.expired_keys,
+      completed: app?.completed ?? 0,
+      dbStarted: app?.db.started ?? 0,
+      dbBusy: app?.db.busy(t) ?? 0,
     };
     this.rows++;
     this.opts.onRow?.(row);
@@ -168,8 +217,23 @@ export class Runner {
     return true;
   }
 
+  /** Sets up the cache-aside clients and database of a scenario with a `database` section. */
+  useApp(source: RequestSource, prewarm: CacheAside["prewarmKeys"], keyName: (cls: number, index: number) => string): void {
+    if (this.plan.app === undefined) return;
+    const app = new CacheAside(this.plan, this.sim, this.streams, this.server, source, () => this.oom());
+    app.prewarmKeys = prewarm;
+    const onHerd = this.opts.onHerd;
+    if (onHerd) app.onHerd = (h) => onHerd(h, keyName(h.cls, h.index));
+    app.schedule(this.plan.events);
+    this.app = app;
+  }
+
+  private oom(): void {
+    if (this.firstOomUs < 0) this.firstOomUs = this.sim.now;
+  }
+
   private counted(result: number): void {
-    if (result === WRITE_OOM && this.firstOomUs < 0) this.firstOomUs = this.sim.now;
+    if (result === WRITE_OOM) this.oom();
     if ((++this.requests & 0xffff) === 0) this.opts.onProgress?.(this.sim.now, this.plan.durationUs, this.requests);
   }
 
@@ -198,7 +262,8 @@ export class Runner {
     let result = 0;
     switch (req.op) {
       case OP_CACHE_GET:
-        if (!server.get(key)) {
+        if (this.app !== null) this.app.request(req);
+        else if (!server.get(key)) {
           source.fill(req);
           result = server.set(key, req.vlen, -1, req.ttlMs);
         }
@@ -292,6 +357,59 @@ export class Runner {
         (st.total_eviction_exceeded_us + (server.exceededSince >= 0 ? endUs - server.exceededSince : 0)) / 1000,
       ),
     };
+    const app = this.app;
+    if (app !== null) {
+      const db = app.db, h = app.latency;
+      const extra: Record<(typeof APP_SUMMARY_COLUMNS)[number]["name"], string | number> = {
+        app_requests: app.requests,
+        app_errors: app.errors,
+        app_retries: app.retries,
+        latency_p50_ms: pct(h, 50),
+        latency_p99_ms: pct(h, 99),
+        latency_p999_ms: pct(h, 99.9),
+        latency_max_ms: h.totalCount > 0 ? ms3(h.maxValue) : "",
+        db_queries: db.started,
+        db_in_flight_peak: this.peaks.inFlight,
+        db_active_peak: this.peaks.active,
+        db_queue_peak: this.peaks.queue,
+        db_connections: db.cfg.connections,
+        db_utilisation: endUs > 0 ? round6(db.busy(endUs) / (db.cfg.connections * endUs)) : 0,
+        db_mean_wait_ms: db.waitCount > 0 ? ms3(db.waitSumUs / db.waitCount) : "",
+        db_timeouts: db.poolTimeouts + db.queryTimeouts,
+        herds: app.herds,
+        herd_mean: app.herds > 0 ? round6(app.herdQueries / app.herds) : "",
+        herd_max: Math.max(0, ...app.classes.map((c) => c.herdMax)),
+        stale_served: app.staleServed,
+        redis_errors: app.redisErrors,
+      };
+      Object.assign(summary, extra);
+      const classes = plan.workload.classes.map((c, i) => {
+        const s = app.classes[i];
+        const row = [
+          c.name,
+          MITIGATION_NAMES[app.app.mitigation[i].kind],
+          s.requests,
+          s.hits,
+          s.misses,
+          s.hits + s.misses > 0 ? round6(s.hits / (s.hits + s.misses)) : "",
+          s.staleServed,
+          s.lockWaits,
+          s.dbQueries,
+          s.peakInFlight,
+          s.herds,
+          s.herds > 0 ? round6(s.herdQueries / s.herds) : "",
+          s.herdMax,
+          s.errors,
+          s.lockHolderDeaths,
+          pct(s.latency, 50),
+          pct(s.latency, 99),
+          pct(s.latency, 99.9),
+        ];
+        if (row.length !== CLASS_COLUMNS.length) throw new Error("class row does not match its columns");
+        return row;
+      });
+      return { summary, server, rows: this.rows, classes, app };
+    }
     return { summary, server, rows: this.rows };
   }
 }
@@ -319,8 +437,10 @@ export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
     runner.feedBatch(materialize(plan, runner.streams, runner.server));
     return runner.finish();
   }
-  const source = plan.workload.kind === "trace" ? opts.source?.(runner.server) : new Generator(plan, runner.streams, runner.server);
+  const gen = plan.workload.kind === "trace" ? null : new Generator(plan, runner.streams, runner.server);
+  const source = gen ?? opts.source?.(runner.server);
   if (!source) throw new Error("a trace workload needs a trace reader: use runPlanAsync");
+  if (gen) runner.useApp(gen, (f, visit) => gen.forHottest(f, visit), (c, i) => gen.keyName(c, i));
   const req = new Request();
   while (source.next(req) && runner.feed(req, source));
   return runner.finish();

@@ -2,7 +2,7 @@ import { CsvStream, csv, RunDir } from "../io/output.ts";
 import { infoText, type RunOutcome } from "./info-text.ts";
 import { Progress } from "./progress.ts";
 import { resolvedYaml, type LoadedScenario } from "../io/scenario-file.ts";
-import { SUMMARY_COLUMNS, TIMESERIES_COLUMNS, type Summary } from "../metrics/columns.ts";
+import { summaryColumns, timeseriesColumns, type Summary } from "../metrics/columns.ts";
 
 /**
  * Writes a run directory atomically: `body` streams timeseries rows through `row` and returns the
@@ -23,10 +23,12 @@ export async function writeRunDir(
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const ts = new CsvStream(dir.path("timeseries.csv"), TIMESERIES_COLUMNS.map((c) => c.name));
+    const withApp = loaded.scenario.database !== undefined;
+    const ts = new CsvStream(dir.path("timeseries.csv"), timeseriesColumns(withApp).map((c) => c.name));
     const s = await body((row) => ts.row(row), dir);
     ts.flush();
-    dir.write("summary.csv", csv(SUMMARY_COLUMNS.map((c) => c.name), [SUMMARY_COLUMNS.map((c) => s[c.name])]));
+    const cols = summaryColumns(withApp);
+    dir.write("summary.csv", csv(cols.map((c) => c.name), [cols.map((c) => s[c.name] ?? "")]));
     dir.write("scenario.resolved.yaml", resolvedYaml(loaded, dirPath, loaded.scenario.seed));
     dir.commit();
     return s;

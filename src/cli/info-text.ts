@@ -31,9 +31,24 @@ export function infoText(o: RunOutcome): string {
     `oom_rejected_writes:${s.oom_rejected_writes}${s.first_oom_s !== "" ? ` (first at ${s.first_oom_s}s)` : ""}`,
     "# Keyspace",
     `keys=${s.keys},expires=${s.expires}`,
-    "",
-    `results: ${o.dir}/ (timeseries.csv, summary.csv, scenario.resolved.yaml)`,
   ];
+  const files = ["timeseries.csv", "summary.csv"];
+  if (s.app_requests !== undefined) {
+    // not INFO: the application's and the database's side (cache-aside clients, stampedes)
+    lines.push(
+      "# Application (cache-aside clients and database)",
+      `app_requests:${s.app_requests}`,
+      `app_errors:${s.app_errors}`,
+      `latency_ms:p50=${s.latency_p50_ms},p99=${s.latency_p99_ms},p99.9=${s.latency_p999_ms},max=${s.latency_max_ms}`,
+      `db_queries:${s.db_queries}`,
+      `db_peak:in_flight=${s.db_in_flight_peak},active=${s.db_active_peak}/${s.db_connections},queue=${s.db_queue_peak}`,
+      `db_timeouts:${s.db_timeouts},retries=${s.app_retries}`,
+      `herds:${s.herds},mean=${s.herd_mean},max=${s.herd_max}`,
+    );
+    files.push("classes.csv", "herds.csv");
+  }
+  files.push("scenario.resolved.yaml");
+  lines.push("", `results: ${o.dir}/ (${files.join(", ")})`);
   return lines.join("\n");
 }
 

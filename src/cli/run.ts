@@ -2,7 +2,9 @@ import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile, openTrace, type LoadedScenario } from "../io/scenario-file.ts";
-import { runPlan, runPlanAsync } from "../run.ts";
+import { runPlan, runPlanAsync, type RunOptions } from "../run.ts";
+import { CsvStream, csv } from "../io/output.ts";
+import { CLASS_COLUMNS, HERD_COLUMNS } from "../metrics/columns.ts";
 import { compile } from "../scenario/compile.ts";
 import { runToDir } from "./common.ts";
 export { infoText, type RunOutcome } from "./info-text.ts";
@@ -23,9 +25,20 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
   applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
   const dirPath = args.out ?? join("results", loaded.name);
-  return runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (row, _dir, onProgress) => {
-    const opts = { name: loaded.name, onRow: row, onProgress };
+  return runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (row, dir, onProgress) => {
+    const opts: RunOptions = { name: loaded.name, onRow: row, onProgress };
+    let herds: CsvStream | null = null;
+    if (plan.app) {
+      // herds.csv: the stampedes (herds of two or more queries); classes.csv counts every herd
+      const h = new CsvStream(dir.path("herds.csv"), HERD_COLUMNS.map((c) => c.name));
+      herds = h;
+      opts.onHerd = (herd, key) => {
+        if (herd.size >= 2) h.row([herd.startUs / 1e6, herd.endUs / 1e6, plan.workload.classes[herd.cls].name, key, herd.size, herd.cause]);
+      };
+    }
     const result = loaded.tracePath ? await runPlanAsync(plan, openTrace(plan, loaded), opts) : runPlan(plan, opts);
+    herds?.flush();
+    if (result.classes) dir.write("classes.csv", csv(CLASS_COLUMNS.map((c) => c.name), result.classes));
     return result.summary;
   });
 }

@@ -31,6 +31,27 @@ export const TIMESERIES_COLUMNS = [
   col("oom_rejected_writes", "count", "cumulative write commands rejected with -OOM"),
 ] as const;
 
+/** timeseries.csv columns added when the scenario models cache-aside clients and a database. */
+export const APP_TIMESERIES_COLUMNS = [
+  col("app_completed", "requests", "application requests finished in the interval (hits, fills and failures)"),
+  col("latency_p50_ms", "ms", "median end-to-end latency of the requests finished in the interval"),
+  col("latency_p99_ms", "ms", "99th percentile latency in the interval"),
+  col("latency_p999_ms", "ms", "99.9th percentile latency in the interval"),
+  col("latency_max_ms", "ms", "largest latency in the interval"),
+  col("db_queries", "queries", "database queries started (given a connection) in the interval"),
+  col("db_queries_per_sec", "queries/s", "database queries started per second over the interval"),
+  col("db_in_flight_peak", "queries", "most queries at the database at once (waiting for a connection or running) in the interval"),
+  col("db_active_peak", "connections", "most connections in use at once in the interval"),
+  col("db_queue_peak", "queries", "longest wait queue for a connection in the interval"),
+  col("db_utilisation", "ratio", "connection time in use / (connections × interval)"),
+  col("db_timeouts", "count", "cumulative queries the client gave up on (pool or query timeout)"),
+  col("app_retries", "count", "cumulative retries after a timeout"),
+  col("app_errors", "count", "cumulative application requests that failed"),
+  col("herd_max", "queries", "largest herd closed in the interval: database queries caused by one key's miss (or early refresh) before it was refilled"),
+  col("stale_served", "count", "cumulative hits served past the soft TTL (stale-while-revalidate)"),
+  col("redis_errors", "count", "cumulative Redis calls refused while the server was down (restart)"),
+] as const;
+
 export type TimeseriesColumn = (typeof TIMESERIES_COLUMNS)[number]["name"];
 
 /** summary.csv: one row of final figures. */
@@ -59,5 +80,71 @@ export const SUMMARY_COLUMNS = [
   col("total_eviction_exceeded_time", "ms", "time performEvictions spent over the limit (RUNNING/FAIL)"),
 ] as const;
 
+/** summary.csv columns added with the database model. */
+export const APP_SUMMARY_COLUMNS = [
+  col("app_requests", "requests", "cache-aside application requests"),
+  col("app_errors", "count", "requests that failed (timeouts without retries left, lock holders that died)"),
+  col("app_retries", "count", "retries after a timeout"),
+  col("latency_p50_ms", "ms", "median end-to-end latency"),
+  col("latency_p99_ms", "ms", "99th percentile latency"),
+  col("latency_p999_ms", "ms", "99.9th percentile latency"),
+  col("latency_max_ms", "ms", "largest latency"),
+  col("db_queries", "queries", "database queries started"),
+  col("db_in_flight_peak", "queries", "most queries at the database at once"),
+  col("db_active_peak", "connections", "most connections in use at once"),
+  col("db_queue_peak", "queries", "longest wait queue for a connection"),
+  col("db_connections", "connections", "connections: min(app instances × pool, max-connections)"),
+  col("db_utilisation", "ratio", "mean share of connection time in use"),
+  col("db_mean_wait_ms", "ms", "mean wait for a connection of queries that got one"),
+  col("db_timeouts", "count", "queries the client gave up on"),
+  col("herds", "count", "miss cycles that reached the database (one per key refill)"),
+  col("herd_mean", "queries", "mean database queries per herd"),
+  col("herd_max", "queries", "largest herd"),
+  col("stale_served", "count", "hits served past the soft TTL"),
+  col("redis_errors", "count", "Redis calls refused while the server was down"),
+] as const;
+
+/** classes.csv: one row per key class, for comparing mitigations side by side. */
+export const CLASS_COLUMNS = [
+  col("class", "", "key class"),
+  col("mitigation", "", "stampede mitigation"),
+  col("requests", "requests", "cache-aside requests"),
+  col("hits", "count", "first GETs that found the key"),
+  col("misses", "count", "first GETs that did not"),
+  col("hit_ratio", "ratio", "hits / (hits + misses)"),
+  col("stale_served", "count", "hits served past the soft TTL"),
+  col("lock_waits", "requests", "requests that found the lock taken and waited"),
+  col("db_queries", "queries", "database queries sent"),
+  col("peak_concurrent_queries", "queries", "most of this class's queries in flight at once"),
+  col("herds", "count", "miss cycles that reached the database"),
+  col("herd_mean", "queries", "mean database queries per herd"),
+  col("herd_max", "queries", "largest herd"),
+  col("errors", "count", "failed requests"),
+  col("lock_holder_deaths", "count", "lock holders that died holding the lock"),
+  col("latency_p50_ms", "ms", "median latency"),
+  col("latency_p99_ms", "ms", "99th percentile latency"),
+  col("latency_p999_ms", "ms", "99.9th percentile latency"),
+] as const;
+
+/** herds.csv: one row per herd of two or more queries (a stampede). */
+export const HERD_COLUMNS = [
+  col("start_s", "s", "when the first query of the herd was sent"),
+  col("end_s", "s", "when the first refill landed"),
+  col("class", "", "key class"),
+  col("key", "", "key name"),
+  col("size", "queries", "database queries sent for the key before it was refilled"),
+  col("cause", "", "cold (never cached), expired, evicted (or flushed), early (xfetch), stale (stale-while-revalidate refresh)"),
+] as const;
+
 export type SummaryColumn = (typeof SUMMARY_COLUMNS)[number]["name"];
-export type Summary = Record<SummaryColumn, string | number>;
+export type AppSummaryColumn = (typeof APP_SUMMARY_COLUMNS)[number]["name"];
+export type Summary = Record<SummaryColumn, string | number> & Partial<Record<AppSummaryColumn, string | number>>;
+
+/** The timeseries columns of a run (the app columns only when the scenario has a database). */
+export function timeseriesColumns(withApp: boolean): readonly Column[] {
+  return withApp ? [...TIMESERIES_COLUMNS, ...APP_TIMESERIES_COLUMNS] : TIMESERIES_COLUMNS;
+}
+
+export function summaryColumns(withApp: boolean): readonly Column[] {
+  return withApp ? [...SUMMARY_COLUMNS, ...APP_SUMMARY_COLUMNS] : SUMMARY_COLUMNS;
+}

@@ -114,6 +114,14 @@ export class DictModel {
     return 0;
   }
 
+  /** dictEmpty (FLUSHALL): frees both tables; the next add allocates the initial one. Returns the memory delta. */
+  clear(): number {
+    const freed = this.bytes;
+    this.size0 = this.size1 = this.used = 0;
+    this.rehashIdx = -1;
+    return -freed;
+  }
+
   private startRehash(slots: number): number {
     this.size1 = slots;
     this.rehashIdx = 0;

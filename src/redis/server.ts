@@ -154,6 +154,11 @@ export class RedisServer {
     return WRITE_OK;
   }
 
+  /** A command that touches no modelled key (the lock key of SET NX PX, its DEL): counted only. */
+  countCommand(): void {
+    this.stats.total_commands_processed++;
+  }
+
   /** DEL: never rejected. Returns true when a live key was deleted. */
   del(key: number): boolean {
     this.processCommand();
@@ -165,6 +170,20 @@ export class RedisServer {
     }
     this.call(CMD_DEL);
     return deleted;
+  }
+
+  /**
+   * FLUSHALL (SYNC): every key of every DB deleted, the dicts emptied (their tables freed, as emptyData →
+   * dictEmpty does). Not counted as evictions or expirations. Used for the `flushall` and `restart` events.
+   */
+  flushall(): void {
+    const ks = this.ks;
+    for (const db of ks.dbs) {
+      while (db.allN > 0) this.deleteKey(db.all[2 * (db.allN - 1)]);
+      this.used += db.main.clear() + db.expires.clear();
+      db.expiresCursor = 0;
+    }
+    // eviction pool entries for deleted keys are ghosts, skipped when popped (as after any deletion)
   }
 
   /** Bytes of the simulator's own structures for this server (keyspace records, dense arrays, buckets). */

@@ -16,6 +16,7 @@ import {
 import type { KeyClassSpec, Scenario } from "./schema.ts";
 import type { TraceSpec } from "./trace-schema.ts";
 import { parseDuration, parseFraction, parseMemory } from "./units.ts";
+import { empiricalService, exponentialService, fixedService, lognormalService, type ServiceDist } from "../db/database.ts";
 
 /* Validated scenario (values as written) → the numbers the model runs on. Cannot fail: parse.ts checked. */
 
@@ -133,6 +134,61 @@ export interface WorkloadPlan {
   trace?: TraceSpec;
 }
 
+export const MIT_NONE = 0;
+export const MIT_LOCK = 1;
+export const MIT_XFETCH = 2;
+export const MIT_TTL_JITTER = 3;
+export const MIT_SWR = 4;
+export const MITIGATION_NAMES = ["none", "lock", "xfetch", "ttl-jitter", "stale-while-revalidate"];
+
+/** A key class's stampede mitigation. */
+export interface MitigationPlan {
+  kind: number;
+  /** lock: PX of SET NX (µs), poll interval of waiters (µs), probability that a holder dies. */
+  lockTtlUs: number;
+  pollUs: number;
+  holderFailure: number;
+  /** xfetch: β. */
+  beta: number;
+  /** ttl-jitter: ± fraction. */
+  jitter: number;
+  /** stale-while-revalidate: how long past the soft TTL a value may be served (µs); refresh through a lock. */
+  staleUs: number;
+  refreshLock: boolean;
+}
+
+/** The cache-aside clients and the database they fall back to (present when the scenario has `database`). */
+export interface AppPlan {
+  instances: number;
+  redisRttUs: number;
+  redisCommandUs: number;
+  retry: { max: number; baseUs: number; capUs: number; full: boolean };
+  connections: number;
+  dbRttUs: number;
+  /** Service-time distributions: index 0 is the database default, then one per class that overrides it. */
+  service: ServiceDist[];
+  /** Per class: index into `service`. */
+  queryKind: number[];
+  /** Per class. */
+  mitigation: MitigationPlan[];
+  poolTimeoutUs: number;
+  queryTimeoutUs: number;
+  cancelOnTimeout: boolean;
+}
+
+export const EV_FLUSHALL = 0;
+export const EV_RESTART = 1;
+export const EV_PREWARM = 2;
+
+export interface EventPlan {
+  atUs: number;
+  action: number;
+  /** restart: how long the server is down (µs). */
+  downtimeUs: number;
+  /** restart and prewarm: fraction of each class's hottest keys loaded (0 = none). */
+  keys: number;
+}
+
 export interface Plan {
   seed: number;
   /**
@@ -145,6 +201,83 @@ export interface Plan {
   intervalUs: number;
   redis: RedisConfig;
   workload: WorkloadPlan;
+  app?: AppPlan;
+  events: EventPlan[];
+}
+
+/** A query-time setting as a service-time distribution in µs. */
+export function compileService(v: unknown): ServiceDist {
+  if (typeof v === "number" || typeof v === "string") return fixedService(micros(v));
+  const o = v as Record<string, unknown>;
+  switch (o.dist ?? "fixed") {
+    case "lognormal":
+      return lognormalService(micros(o.p50), micros(o.p99));
+    case "exponential":
+      return exponentialService(micros(o.mean));
+    case "empirical":
+      return empiricalService((o.values as unknown[]).map(micros), o.weights as number[] | undefined);
+    default:
+      return fixedService(micros(o.time));
+  }
+}
+
+/** The 99th percentile of a query-time setting (µs): the lock's default PX is twice it (reference §D3 presets). */
+function serviceP99(v: unknown): number {
+  if (typeof v === "number" || typeof v === "string") return micros(v);
+  const o = v as Record<string, unknown>;
+  switch (o.dist ?? "fixed") {
+    case "lognormal":
+      return micros(o.p99);
+    case "exponential":
+      return micros(o.mean) * Math.log(100);
+    case "empirical":
+      return Math.max(...(o.values as unknown[]).map(micros));
+    default:
+      return micros(o.time);
+  }
+}
+
+function compileMitigation(v: unknown, queryTime: unknown): MitigationPlan {
+  const o: Record<string, unknown> = typeof v === "string" ? { kind: v } : ((v ?? { kind: "none" }) as Record<string, unknown>);
+  const lockTtl = o["lock-ttl"] !== undefined ? micros(o["lock-ttl"]) : Math.max(1000, 2 * serviceP99(queryTime));
+  return {
+    kind: MITIGATION_NAMES.indexOf(o.kind as string),
+    lockTtlUs: lockTtl,
+    pollUs: o.poll !== undefined ? micros(o.poll) : 10_000,
+    holderFailure: o["holder-failure"] !== undefined ? frac(o["holder-failure"]) : 0,
+    beta: (o.beta as number | undefined) ?? 1,
+    jitter: o.jitter !== undefined ? frac(o.jitter) : 0.1,
+    staleUs: o.stale !== undefined ? micros(o.stale) : 60_000_000,
+    refreshLock: (o.refresh ?? "lock") === "lock",
+  };
+}
+
+function compileApp(sc: Scenario): AppPlan | undefined {
+  const db = sc.database;
+  if (!db) return undefined;
+  const app = sc.app ?? { instances: 1, "redis-rtt": "200us", "redis-command-time": "8us", retry: { max: 0, base: "50ms", cap: "1s", jitter: "full" as const } };
+  const service = [compileService(db["query-time"])];
+  const classes = sc.workload.classes ?? [];
+  const queryKind = classes.map((c) => {
+    if (c["query-time"] === undefined) return 0;
+    service.push(compileService(c["query-time"]));
+    return service.length - 1;
+  });
+  const retry = app.retry;
+  return {
+    instances: app.instances,
+    redisRttUs: micros(app["redis-rtt"]),
+    redisCommandUs: micros(app["redis-command-time"]),
+    retry: { max: retry.max, baseUs: micros(retry.base), capUs: micros(retry.cap), full: retry.jitter === "full" },
+    connections: Math.min(app.instances * db.pool, db["max-connections"]),
+    dbRttUs: micros(db.rtt),
+    service,
+    queryKind,
+    mitigation: classes.map((c) => compileMitigation(c.mitigation, c["query-time"] ?? db["query-time"])),
+    poolTimeoutUs: db["pool-timeout"] === "none" ? Infinity : micros(db["pool-timeout"]),
+    queryTimeoutUs: db["query-timeout"] === "none" ? Infinity : micros(db["query-timeout"]),
+    cancelOnTimeout: db["cancel-on-timeout"],
+  };
 }
 
 function opsCum(ops: { get?: unknown; set?: unknown; del?: unknown }): [number, number] {
@@ -217,5 +350,14 @@ export function compile(sc: Scenario): Plan {
       phases,
       trace: w.trace,
     },
+    app: compileApp(sc),
+    events: (sc.events ?? [])
+      .map((e) => ({
+        atUs: micros(e.at),
+        action: ["flushall", "restart", "prewarm"].indexOf(e.action),
+        downtimeUs: e.downtime !== undefined ? micros(e.downtime) : e.action === "restart" ? 1_000_000 : 0,
+        keys: e.keys !== undefined ? frac(e.keys) : 0,
+      }))
+      .sort((a, b) => a.atUs - b.atUs),
   };
 }

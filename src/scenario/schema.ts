@@ -170,6 +170,85 @@ export const popularity = z.any().superRefine((v, ctx) => {
   }
 });
 
+/** A duration distribution for query times: 40ms | {dist: fixed, time} | {dist: lognormal, p50, p99} | {dist: exponential, mean} | {dist: empirical, values, weights?} */
+export const timeDist = z.any().superRefine((v, ctx) => {
+  if (typeof v === "number" || typeof v === "string") {
+    const us = parseDuration(v);
+    if (us === null || us <= 0) issue(ctx, `${show(v)} is not a query time (e.g. 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`);
+    return;
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    return issue(ctx, `${show(v)} is not a query time: give a duration or {dist: fixed|lognormal|exponential|empirical, …}`);
+  const dist = v.dist ?? "fixed";
+  const allowed: Record<string, string[]> = { fixed: ["time"], lognormal: ["p50", "p99"], exponential: ["mean"], empirical: ["values", "weights"] };
+  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
+  for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
+  const dur = (k: string) => {
+    if (v[k] === undefined) {
+      issue(ctx, `missing (dist ${dist} needs ${allowed[dist].filter((x) => x !== "weights").join(" and ")})`, [k]);
+      return null;
+    }
+    const us = parseDuration(v[k]);
+    if (us === null || us <= 0) issue(ctx, `${show(v[k])} is not a duration above 0 (e.g. 5ms)`, [k]);
+    return us;
+  };
+  if (dist === "fixed") dur("time");
+  if (dist === "exponential") dur("mean");
+  if (dist === "lognormal") {
+    const a = dur("p50"), b = dur("p99");
+    if (a !== null && b !== null && b < a) issue(ctx, `p99 ${show(v.p99)} is below p50 ${show(v.p50)}`, ["p99"]);
+  }
+  if (dist === "empirical") {
+    if (!Array.isArray(v.values) || v.values.length === 0) return issue(ctx, `must be a non-empty list of durations`, ["values"]);
+    v.values.forEach((x: unknown, i: number) => {
+      const us = parseDuration(x);
+      if (us === null || us <= 0) issue(ctx, `${show(x)} is not a duration above 0`, ["values", i]);
+    });
+    if (v.weights !== undefined && (!Array.isArray(v.weights) || v.weights.length !== v.values.length || !v.weights.every((w: unknown) => typeof w === "number" && w >= 0) || !(v.weights.reduce((a: number, w: number) => a + w, 0) > 0)))
+      issue(ctx, `must be a list of ${v.values.length} non-negative numbers (one per value, not all 0)`, ["weights"]);
+  }
+});
+
+export const MITIGATIONS = ["none", "lock", "xfetch", "ttl-jitter", "stale-while-revalidate"] as const;
+
+/**
+ * mitigation: none | lock | xfetch | ttl-jitter | stale-while-revalidate, or {kind: …, parameters}.
+ * lock: lock-ttl, poll, holder-failure; xfetch: beta; ttl-jitter: jitter; stale-while-revalidate: stale, refresh.
+ */
+export const mitigation = z.any().superRefine((v, ctx) => {
+  if (typeof v === "string") {
+    if (!(MITIGATIONS as readonly string[]).includes(v)) issue(ctx, `${show(v)} is not one of ${MITIGATIONS.join(", ")}`);
+    return;
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return issue(ctx, `${show(v)} is not a mitigation: one of ${MITIGATIONS.join(", ")}, or {kind: xfetch, beta: 1}`);
+  const allowed: Record<string, string[]> = {
+    none: [],
+    lock: ["lock-ttl", "poll", "holder-failure"],
+    xfetch: ["beta"],
+    "ttl-jitter": ["jitter"],
+    "stale-while-revalidate": ["stale", "refresh"],
+  };
+  if (v.kind === undefined) return issue(ctx, `missing: one of ${MITIGATIONS.join(", ")}`, ["kind"]);
+  if (!Object.hasOwn(allowed, v.kind)) return issue(ctx, `${show(v.kind)} is not one of ${MITIGATIONS.join(", ")}`, ["kind"]);
+  for (const k of Object.keys(v)) if (k !== "kind" && !allowed[v.kind].includes(k)) issue(ctx, `unknown key for kind ${v.kind}; allowed: ${allowed[v.kind].join(", ") || "none"}`, [k]);
+  for (const k of ["lock-ttl", "poll", "stale"]) {
+    if (v[k] === undefined) continue;
+    const us = parseDuration(v[k]);
+    if (us === null || us < 1000) issue(ctx, `${show(v[k])} is not a duration of at least 1ms`, [k]);
+  }
+  for (const k of ["holder-failure"]) {
+    if (v[k] === undefined) continue;
+    const f = parseFraction(v[k]);
+    if (f === null || f < 0 || f > 1) issue(ctx, `${show(v[k])} is not a probability from 0 to 1 (or 0%–100%)`, [k]);
+  }
+  if (v.jitter !== undefined) {
+    const f = parseFraction(v.jitter);
+    if (f === null || f <= 0 || f >= 1) issue(ctx, `${show(v.jitter)} is not a jitter fraction above 0 and below 1 (e.g. 10%)`, ["jitter"]);
+  }
+  if (v.beta !== undefined && !(typeof v.beta === "number" && v.beta > 0 && v.beta <= 100)) issue(ctx, `${show(v.beta)} must be a number above 0 (1 is the paper's default)`, ["beta"]);
+  if (v.refresh !== undefined && v.refresh !== "lock" && v.refresh !== "none") issue(ctx, `${show(v.refresh)} is not one of lock, none`, ["refresh"]);
+});
+
 const opsMix = z
   .object({ get: fraction(), set: fraction(), del: fraction() })
   .partial()
@@ -197,6 +276,8 @@ const keyClass = z
     mode: oneOf(MODES).optional(),
     ops: opsMix.optional(),
     "new-keys": fraction().optional(),
+    mitigation: mitigation.optional(),
+    "query-time": timeDist.optional(),
   })
   .strict();
 
@@ -236,6 +317,50 @@ export const redisSection = z
   })
   .strict();
 
+const retry = z
+  .object({
+    max: int(0, 100).default(0),
+    base: duration().default("50ms"),
+    cap: duration().default("1s"),
+    jitter: oneOf(["full", "none"] as const).default("full"),
+  })
+  .strict();
+
+/** The cache-aside clients (application instances). */
+export const appSection = z
+  .object({
+    instances: int(1, 100_000).default(1),
+    "redis-rtt": duration(false).default("200us"),
+    "redis-command-time": duration(false).default("8us"),
+    retry: retry.default({}),
+  })
+  .strict();
+
+/** The backing database: a queue with a connection pool (reference §E). */
+export const databaseSection = z
+  .object({
+    pool: int(1, 1_000_000).default(10),
+    "max-connections": int(1, 1_000_000).default(100),
+    rtt: duration(false).default("500us"),
+    "query-time": timeDist.default({ dist: "lognormal", p50: "1ms", p99: "5ms" }),
+    "query-timeout": z.union([z.literal("none"), duration()]).default("none"),
+    "pool-timeout": z.union([z.literal("none"), duration()]).default("30s"),
+    "cancel-on-timeout": z.boolean({ invalid_type_error: "must be true or false" }).default(false),
+  })
+  .strict();
+
+export const EVENT_ACTIONS = ["flushall", "restart", "prewarm"] as const;
+
+/** A scheduled event: {at: 10m, action: flushall | restart | prewarm, …}. */
+const event = z
+  .object({
+    at: duration(false),
+    action: oneOf(EVENT_ACTIONS),
+    downtime: duration(false).optional(),
+    keys: fraction().optional(),
+  })
+  .strict();
+
 const workload = z
   .object({
     rate: z.number().positive("must be greater than 0").finite("must be finite").optional(),
@@ -256,6 +381,9 @@ export const scenarioSchema = z
     seed: int(0, 2 ** 32 - 1).default(1),
     duration: duration().optional(),
     redis: redisSection.default({}),
+    app: appSection.optional(),
+    database: databaseSection.optional(),
+    events: z.array(event).optional(),
     workload,
     output: z.object({ interval: duration().default("1s") }).strict().default({}),
   })
@@ -279,6 +407,23 @@ export const scenarioSchema = z
       names.add(c.name);
       if (c.db >= sc.redis.databases) issue(ctx, `${c.db} is not below databases (${sc.redis.databases})`, ["workload", "classes", i, "db"]);
       if (c["new-keys"] !== undefined && c.keys !== "unbounded") issue(ctx, `only unbounded classes create new keys`, ["workload", "classes", i, "new-keys"]);
+    });
+    (w.classes ?? []).forEach((c, i) => {
+      for (const k of ["mitigation", "query-time"] as const)
+        if (c[k] !== undefined && !sc.database) issue(ctx, `needs a database section (the modelled database that cache-aside misses query)`, ["workload", "classes", i, k]);
+      if (c.mitigation !== undefined && (c.mode ?? w.mode) === "explicit") issue(ctx, `applies to cache-aside classes, not explicit ones`, ["workload", "classes", i, "mitigation"]);
+      const kind = typeof c.mitigation === "string" ? c.mitigation : c.mitigation?.kind;
+      if ((kind === "xfetch" || kind === "ttl-jitter" || kind === "stale-while-revalidate") && (c.ttl === "none" || c.ttl === 0 || c.ttl === null))
+        issue(ctx, `${kind} needs the class to have a ttl`, ["workload", "classes", i, "mitigation"]);
+    });
+    if (sc.app && !sc.database) issue(ctx, `needs a database section: the app settings model cache-aside clients in front of a database`, ["app"]);
+    if (sc.database && w.trace) issue(ctx, `the database model applies to generated cache-aside workloads, not to trace replay`, ["database"]);
+    if (sc.events && !sc.database) issue(ctx, `events need the database model (cache-aside clients that fall back to it): add a database section`, ["events"]);
+    (sc.events ?? []).forEach((e, i) => {
+      if (e.action !== "restart" && e.downtime !== undefined) issue(ctx, `only restart has a downtime`, ["events", i, "downtime"]);
+      if (e.action === "flushall" && e.keys !== undefined) issue(ctx, `flushall takes no keys (prewarm and restart do)`, ["events", i, "keys"]);
+      if (e.action === "prewarm" && e.keys === undefined) issue(ctx, `missing: the fraction of each class's hottest keys to load (e.g. 20%)`, ["events", i, "keys"]);
+      if (sc.duration !== undefined && (parseDuration(e.at) ?? 0) >= (parseDuration(sc.duration) ?? Infinity)) issue(ctx, `${show(e.at)} is not before the end of the run (${show(sc.duration)})`, ["events", i, "at"]);
     });
     if (w.classes && w.classes.every((c) => c.share === 0) && !w.phases) issue(ctx, `every class has share 0: no traffic`, ["workload", "classes"]);
     (w.phases ?? []).forEach((p, i) => {
@@ -308,6 +453,6 @@ export function knownKeys(): string[] {
     else if (s instanceof z.ZodRecord) walk(s.valueSchema);
   };
   walk(scenarioSchema);
-  for (const k of ["dist", "size", "min", "max", "median", "p99", "values", "weights", "jitter", "alpha", "offset"]) out.add(k);
+  for (const k of ["dist", "size", "min", "max", "median", "p99", "values", "weights", "jitter", "alpha", "offset", "time", "p50", "mean", "kind", "beta", "lock-ttl", "poll", "holder-failure", "stale", "refresh"]) out.add(k);
   return [...out];
 }
