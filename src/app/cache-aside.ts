@@ -5,15 +5,11 @@ import { Database, DB_OK } from "../db/database.ts";
 import type { RedisServer } from "../redis/server.ts";
 import { WRITE_OOM } from "../redis/server.ts";
 import {
-  EV_FLUSHALL,
-  EV_PREWARM,
-  EV_RESTART,
   MIT_LOCK,
   MIT_SWR,
   MIT_TTL_JITTER,
   MIT_XFETCH,
   type AppPlan,
-  type EventPlan,
   type MitigationPlan,
   type Plan,
 } from "../scenario/compile.ts";
@@ -44,8 +40,8 @@ import { Request, type RequestSource } from "../workload/request.ts";
  * - A command's effect on the keyspace is applied when the client sends it; its reply comes a round trip
  *   plus queueing later. Shifting every command by the same half round trip changes no hit or miss.
  * - Latencies are recorded in the interval in which the simulator settles the request's outcome.
- * - A restart's downtime makes every Redis call fail at once (connection refused); the client then reads
- *   the database and does not SET.
+ * - While the server is down or loading (restart, crash) every Redis call fails at once (connection
+ *   refused or -LOADING); the client then reads the database and does not SET.
  *
  * Per-key client state (the soft expiry and Δ "stored in the value", lock expiry, the open herd) lives in
  * typed arrays indexed by key id; requests in flight live in typed arrays indexed by a reusable slot.
@@ -58,6 +54,8 @@ const CAUSE_COLD = 0, CAUSE_EXPIRED = 1, CAUSE_EVICTED = 2, CAUSE_EARLY = 3, CAU
 const F_HOLDER = 1;
 const F_BACKGROUND = 2;
 const F_NOFILL = 4;
+/** The request has waited on the lock (its later GETs are polls, not new requests' lookups). */
+const F_POLLED = 8;
 
 export interface Herd {
   startUs: number;
@@ -107,7 +105,6 @@ export class CacheAside {
   private readonly evSubmit: number;
   private readonly evPoll: number;
   private readonly evRetry: number;
-  private readonly evRestartEnd: number;
   private readonly scratch = new Request();
   private readonly onOom: () => void;
   onHerd: ((h: Herd) => void) | null = null;
@@ -116,7 +113,6 @@ export class CacheAside {
 
   // Redis's one command thread: when it is next free (µs)
   private redisFreeAt = 0;
-  private downUntil = -1;
 
   // requests in flight, by slot
   private arrival = new Float64Array(256);
@@ -180,7 +176,6 @@ export class CacheAside {
     this.evSubmit = sim.on((s) => this.submit(s));
     this.evPoll = sim.on((s) => this.poll(s));
     this.evRetry = sim.on((s) => this.read(s));
-    this.evRestartEnd = sim.on((frac) => this.restartEnd(frac));
   }
 
   // ============================== requests ==============================
@@ -204,13 +199,18 @@ export class CacheAside {
   /** One Redis command sent now: its reply time (round trip + queueing on the command thread + service). */
   private redisReply(): number {
     const now = this.sim.now;
-    const start = this.redisFreeAt > now ? this.redisFreeAt : now;
+    let start = this.redisFreeAt > now ? this.redisFreeAt : now;
+    if (this.server.persistence !== null) {
+      // a fork stall or an always-fsync holds the main thread: the reply waits for it
+      const blocked = this.server.lastReplyAt - this.app.redisCommandUs;
+      if (blocked > start) start = blocked;
+    }
     this.redisFreeAt = start + this.app.redisCommandUs;
     return this.redisFreeAt + this.app.redisRttUs;
   }
 
   private get down(): boolean {
-    return this.sim.now < this.downUntil;
+    return this.server.down;
   }
 
   /** The GET of a read (first try, retry or a lock waiter's poll). */
@@ -218,7 +218,8 @@ export class CacheAside {
     const now = this.sim.now;
     const k = this.key[s], c = this.cls[s];
     const st = this.classes[c];
-    const first = this.attempt[s] === 0 && (this.flags[s] & F_HOLDER) === 0;
+    const first = this.attempt[s] === 0 && (this.flags[s] & (F_HOLDER | F_POLLED)) === 0;
+    if (!this.down) this.flags[s] &= ~F_NOFILL; // a retry after the server came back fills again
     if (this.down) {
       // connection refused: read the database, do not fill
       this.redisErrors++;
@@ -264,7 +265,8 @@ export class CacheAside {
         }
         this.toDatabase(s, acquired, this.causeOf(k));
       } else {
-        if (this.attempt[s] === 0 && (this.flags[s] & F_HOLDER) === 0) st.lockWaits++;
+        if (first) st.lockWaits++;
+        this.flags[s] |= F_POLLED;
         this.sim.at(reply + this.pollGap(m), this.evPoll, s);
       }
       return;
@@ -395,7 +397,8 @@ export class CacheAside {
     if (ttlMs > 0 && m.kind === MIT_SWR) redisTtl = ttlMs + Math.round(m.staleUs / 1000);
     this.expAt[k] = ttlMs > 0 ? now + ttlMs * 1000 : Infinity;
     this.delta[k] = deltaUs;
-    if (this.server.set(k, vlen, -1, redisTtl) === WRITE_OOM) this.onOom();
+    const r = this.server.set(k, vlen, -1, redisTtl);
+    if (r === WRITE_OOM) this.onOom();
   }
 
   private closeHerd(k: number, c: number, s: number): void {
@@ -423,31 +426,12 @@ export class CacheAside {
 
   // ============================== events ==============================
 
-  /** Schedules the scenario's events (flushall, restart, prewarm). */
-  schedule(events: EventPlan[]): void {
-    const kind = this.sim.on((i) => this.fire(events[i]));
-    events.forEach((e, i) => this.sim.at(e.atUs, kind, i));
-  }
-
-  private fire(e: EventPlan): void {
-    if (e.action === EV_FLUSHALL) this.flush();
-    else if (e.action === EV_PREWARM) this.prewarm(e.keys);
-    else if (e.action === EV_RESTART) {
-      // the process stops: memory and locks are gone; it accepts connections again after the downtime
-      this.flush();
-      this.downUntil = this.sim.now + e.downtimeUs;
-      this.sim.at(this.downUntil, this.evRestartEnd, e.keys);
-    }
-  }
-
-  private flush(): void {
-    this.server.flushall();
-    this.expAt.fill(0);
+  /** After a flush, restart or crash: keys that are gone are cold again, and the lock keys are lost. */
+  forgetMissing(): void {
+    const ks = this.server.ks;
+    for (let k = 0; k < this.expAt.length; k++) if (this.expAt[k] !== 0 && (k >= ks.capacity || !ks.exists(k))) this.expAt[k] = 0;
     this.lockUntil.fill(0);
-  }
-
-  private restartEnd(fraction: number): void {
-    if (fraction > 0) this.prewarm(fraction);
+    this.redisFreeAt = Math.max(this.redisFreeAt, this.server.downUntil);
   }
 
   /** Loads each cache-aside class's hottest `fraction` of keys now (a warm-up job; no database load modelled). */

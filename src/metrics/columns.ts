@@ -80,6 +80,45 @@ export const SUMMARY_COLUMNS = [
   col("total_eviction_exceeded_time", "ms", "time performEvictions spent over the limit (RUNNING/FAIL)"),
 ] as const;
 
+/** timeseries.csv columns added when the scenario configures persistence (save points, AOF, host). */
+export const PERSISTENCE_TIMESERIES_COLUMNS = [
+  col("rdb_bgsave_in_progress", "0/1", "an RDB child exists at the end of the interval"),
+  col("aof_rewrite_in_progress", "0/1", "an AOF-rewrite child exists at the end of the interval"),
+  col("fork_ms", "ms", "time the main thread spent in fork() during the interval"),
+  col("cow_bytes", "bytes", "copy-on-write memory of the running child (pages dirtied since its fork)"),
+  col("rss_bytes", "bytes", "modelled RSS: used_memory × fragmentation ratio + AOF buffer + COW"),
+  col("mem_aof_buffer", "bytes", "AOF buffer (grows while an everysec write is postponed; not counted for maxmemory)"),
+  col("fsync_p99_ms", "ms", "99th percentile fsync time in the interval"),
+  col("write_latency_p99_ms", "ms", "99th percentile server-side write latency (waits for fork stalls and fsyncs)"),
+  col("aof_delayed_fsync", "count", "cumulative writes that waited for a slow everysec fsync (INFO aof_delayed_fsync)"),
+  col("writes_at_risk", "writes", "acknowledged writes a power loss now would lose"),
+  col("misconf_rejected_writes", "count", "cumulative writes refused with -MISCONF after a failed bgsave"),
+  col("loading_rejected", "count", "cumulative requests refused while the server was down or loading"),
+] as const;
+
+/** summary.csv columns added with persistence. */
+export const PERSISTENCE_SUMMARY_COLUMNS = [
+  col("total_forks", "count", "forks (BGSAVE and AOF rewrite)"),
+  col("latest_fork_usec", "µs", "duration of the last fork (INFO latest_fork_usec)"),
+  col("rdb_saves", "count", "completed BGSAVEs"),
+  col("rdb_bgsave_failed", "count", "BGSAVEs that failed (child killed)"),
+  col("aof_rewrites", "count", "completed AOF rewrites"),
+  col("rdb_last_cow_size", "bytes", "peak copy-on-write of the last completed BGSAVE"),
+  col("aof_last_cow_size", "bytes", "peak copy-on-write of the last completed AOF rewrite"),
+  col("cow_peak", "bytes", "largest copy-on-write of any child"),
+  col("rss_peak", "bytes", "largest modelled RSS + COW"),
+  col("oom_kills", "count", "children killed by the host's OOM killer"),
+  col("misconf_rejected_writes", "count", "writes refused with -MISCONF"),
+  col("aof_delayed_fsync", "count", "everysec writes that waited for a slow fsync"),
+  col("fsync_p99_ms", "ms", "99th percentile fsync time"),
+  col("write_latency_p50_ms", "ms", "median server-side write latency"),
+  col("write_latency_p99_ms", "ms", "99th percentile server-side write latency"),
+  col("write_latency_max_ms", "ms", "largest server-side write latency"),
+  col("writes_lost", "writes", "acknowledged writes lost in crashes"),
+  col("load_time_s", "s", "load time of the last restart (RDB / AOF)"),
+  col("loading_rejected", "count", "requests refused while the server was down or loading"),
+] as const;
+
 /** summary.csv columns added with the database model. */
 export const APP_SUMMARY_COLUMNS = [
   col("app_requests", "requests", "cache-aside application requests"),
@@ -133,18 +172,20 @@ export const HERD_COLUMNS = [
   col("class", "", "key class"),
   col("key", "", "key name"),
   col("size", "queries", "database queries sent for the key before it was refilled"),
-  col("cause", "", "cold (never cached), expired, evicted (or flushed), early (xfetch), stale (stale-while-revalidate refresh)"),
+  col("cause", "", "cold (never cached, or lost in a flush, restart or crash), expired, evicted, early (xfetch), stale (stale-while-revalidate refresh)"),
 ] as const;
 
 export type SummaryColumn = (typeof SUMMARY_COLUMNS)[number]["name"];
 export type AppSummaryColumn = (typeof APP_SUMMARY_COLUMNS)[number]["name"];
-export type Summary = Record<SummaryColumn, string | number> & Partial<Record<AppSummaryColumn, string | number>>;
+export type PersistenceSummaryColumn = (typeof PERSISTENCE_SUMMARY_COLUMNS)[number]["name"];
+export type Summary = Record<SummaryColumn, string | number> &
+  Partial<Record<AppSummaryColumn | PersistenceSummaryColumn, string | number>>;
 
-/** The timeseries columns of a run (the app columns only when the scenario has a database). */
-export function timeseriesColumns(withApp: boolean): readonly Column[] {
-  return withApp ? [...TIMESERIES_COLUMNS, ...APP_TIMESERIES_COLUMNS] : TIMESERIES_COLUMNS;
+/** The timeseries columns of a run: the app columns with a database, the persistence ones with persistence. */
+export function timeseriesColumns(withApp: boolean, withPersistence = false): readonly Column[] {
+  return [...TIMESERIES_COLUMNS, ...(withApp ? APP_TIMESERIES_COLUMNS : []), ...(withPersistence ? PERSISTENCE_TIMESERIES_COLUMNS : [])];
 }
 
-export function summaryColumns(withApp: boolean): readonly Column[] {
-  return withApp ? [...SUMMARY_COLUMNS, ...APP_SUMMARY_COLUMNS] : SUMMARY_COLUMNS;
+export function summaryColumns(withApp: boolean, withPersistence = false): readonly Column[] {
+  return [...SUMMARY_COLUMNS, ...(withApp ? APP_SUMMARY_COLUMNS : []), ...(withPersistence ? PERSISTENCE_SUMMARY_COLUMNS : [])];
 }
