@@ -1,9 +1,10 @@
 import { Streams } from "./core/random.ts";
 import { Sim } from "./core/sim.ts";
 import { US_PER_S } from "./core/time.ts";
-import { APP_SUMMARY_COLUMNS, CLASS_COLUMNS, timeseriesColumns, type Summary } from "./metrics/columns.ts";
+import { APP_SUMMARY_COLUMNS, CLASS_COLUMNS, PERSISTENCE_SUMMARY_COLUMNS, timeseriesColumns, type Summary } from "./metrics/columns.ts";
 import { CacheAside, type Herd, type Histogram } from "./app/cache-aside.ts";
-import { MITIGATION_NAMES } from "./scenario/compile.ts";
+import { EV_BGREWRITEAOF, EV_BGSAVE, EV_CRASH, EV_FLUSHALL, EV_PREWARM, EV_RESTART, MITIGATION_NAMES, type EventPlan } from "./scenario/compile.ts";
+import { Persistence } from "./redis/persistence.ts";
 import { MemoryModel } from "./redis/memory.ts";
 import { RedisServer, WRITE_OOM } from "./redis/server.ts";
 import { MODE_CACHE_ASIDE, type Plan } from "./scenario/compile.ts";
@@ -70,6 +71,17 @@ export class Runner {
   app: CacheAside | null = null;
   private readonly columns: number;
   private peaks = { inFlight: 0, active: 0, queue: 0 };
+  /** Requests refused while the server was down or loading (restart, crash), without a database model. */
+  loadingRejected = 0;
+  writesLost = 0;
+  lastLoadUs = -1;
+  private lastForkUs = 0;
+  private lastForks = 0;
+  private rssPeak = 0;
+  private cowPeak = 0;
+  /** For prewarm: visits the hottest keys (generated workloads), and the source that sizes values. */
+  private hottest: ((fraction: number, visit: (key: number, cls: number, index: number) => void) => void) | null = null;
+  private source: RequestSource | null = null;
 
   /*
    * Spatial sampling (SHARDS: C. Waldspurger et al., "Efficient MRC construction with SHARDS", FAST'15):
@@ -99,8 +111,12 @@ export class Runner {
     this.keepBelow = rate >= 1 ? Infinity : Math.floor(rate * 4294967296);
     this.sampleSalt = this.streams.get("sampling").u32() | 0;
     this.server = new RedisServer(redis, this.sim, this.streams);
-    this.columns = timeseriesColumns(plan.app !== undefined).length;
+    if (plan.persistence) this.server.persistence = new Persistence(plan.persistence, this.server, this.sim, this.streams.get("disk"), this.streams.get("cow").u32() | 0);
+    this.columns = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).length;
     const sim = this.sim;
+    const eventKind = sim.on((i) => this.fire(plan.events[i]));
+    plan.events.forEach((e, i) => sim.at(e.atUs, eventKind, i));
+    this.prewarmKind = sim.on((f) => this.prewarm(f));
     const sampleKind = sim.on(() => {
       this.sample();
       if (sim.now + plan.intervalUs <= plan.durationUs) sim.after(plan.intervalUs, sampleKind);
@@ -185,7 +201,33 @@ export class Runner {
       db.resetPeaks();
       h.reset();
       app.intervalHerdMax = 0;
-    } else if (this.plan.app !== undefined) row.push(...new Array(this.columns - row.length).fill(NaN));
+    } else if (this.plan.app !== undefined) row.push(...new Array(17).fill(NaN));
+    const p = this.server.persistence;
+    if (p !== null) {
+      const cow = p.cowBytes;
+      const rss = p.rssParent + cow;
+      if (rss > this.rssPeak) this.rssPeak = rss;
+      if (p.cowPeak > this.cowPeak) this.cowPeak = p.cowPeak;
+      const forks = p.totalForks - this.lastForks;
+      const wl = p.intervalWriteLatency, fl = p.intervalFsyncLatency;
+      row.push(
+        p.child === 1 ? 1 : 0,
+        p.child === 2 ? 1 : 0,
+        forks > 0 ? ms3(p.latestForkUs * forks) : 0,
+        cow,
+        rss,
+        p.aofBuf,
+        fl.totalCount > 0 ? ms3(fl.getValueAtPercentile(99)) : NaN,
+        wl.totalCount > 0 ? ms3(wl.getValueAtPercentile(99)) : NaN,
+        p.aofDelayedFsync,
+        p.atRisk(),
+        p.misconfRejected,
+        this.loadingRejected + (this.app?.redisErrors ?? 0),
+      );
+      this.lastForks = p.totalForks;
+      wl.reset();
+      fl.reset();
+    }
     if (row.length !== this.columns) throw new Error("timeseries row does not match its columns");
     this.last = {
       t,
@@ -217,15 +259,105 @@ export class Runner {
     return true;
   }
 
-  /** Sets up the cache-aside clients and database of a scenario with a `database` section. */
-  useApp(source: RequestSource, prewarm: CacheAside["prewarmKeys"], keyName: (cls: number, index: number) => string): void {
+  /**
+   * A generated workload's source: what prewarm needs, and the cache-aside clients and database of a
+   * scenario with a `database` section.
+   */
+  useSource(source: RequestSource, hottest: CacheAside["prewarmKeys"], keyName: (cls: number, index: number) => string): void {
+    this.source = source;
+    this.hottest = hottest;
     if (this.plan.app === undefined) return;
     const app = new CacheAside(this.plan, this.sim, this.streams, this.server, source, () => this.oom());
-    app.prewarmKeys = prewarm;
+    app.prewarmKeys = hottest;
     const onHerd = this.opts.onHerd;
     if (onHerd) app.onHerd = (h) => onHerd(h, keyName(h.cls, h.index));
-    app.schedule(this.plan.events);
     this.app = app;
+  }
+
+  // ============================== events ==============================
+
+  private readonly prewarmKind: number;
+
+  private fire(e: EventPlan): void {
+    const server = this.server;
+    const p = server.persistence;
+    switch (e.action) {
+      case EV_FLUSHALL:
+        server.flushall();
+        this.app?.forgetMissing();
+        break;
+      case EV_PREWARM:
+        this.prewarm(e.keys);
+        break;
+      case EV_BGSAVE:
+        p?.bgsave();
+        break;
+      case EV_BGREWRITEAOF:
+        p?.bgrewriteaof();
+        break;
+      case EV_RESTART:
+      case EV_CRASH:
+        this.restart(e, e.action === EV_RESTART);
+        break;
+    }
+  }
+
+  /**
+   * A restart (SHUTDOWN: with persistence the dataset is saved and loaded again, nothing is lost) or a
+   * crash (what was not durable is lost; see persistence.ts). The server is down for the downtime, then
+   * loads (-LOADING) for the load time, then serves what it loaded. Without persistence it comes back empty.
+   */
+  private restart(e: EventPlan, graceful: boolean): void {
+    const server = this.server;
+    const p = server.persistence;
+    const now = this.sim.now;
+    let saveUs = 0;
+    if (p === null || !p.enabled) server.flushall();
+    else {
+      if (graceful) {
+        // SHUTDOWN saves synchronously when save points exist (AOF: the buffer is fsynced)
+        if (p.cfg.savePoints.length > 0) saveUs = Math.round((server.used / p.cfg.saveBytesPerSec) * 1e6);
+      } else {
+        const dp = p.durablePoint(e.powerLoss);
+        this.writesLost += p.writes - dp.writes;
+        if (dp.time < 0) server.flushall();
+        else {
+          // the keys last written after the durable point are not in the file
+          for (const db of server.ks.dbs)
+            for (let i = db.allN - 1; i >= 0; i--) {
+              const k = db.all[2 * i];
+              if (p.lastWriteOf(k) > dp.time) server.deleteKey(k);
+            }
+        }
+      }
+      p.afterRestart();
+    }
+    const loadUs = p !== null ? p.loadTimeUs(server.ks.keys, Math.max(0, server.used - server.mem.startup)) : 0;
+    this.lastLoadUs = loadUs;
+    server.downUntil = now + saveUs + e.downtimeUs + loadUs;
+    if (p !== null) p.blockedUntil = server.downUntil;
+    this.app?.forgetMissing();
+    if (e.keys > 0) this.sim.at(server.downUntil, this.prewarmKind, e.keys);
+  }
+
+  /** Loads the hottest `fraction` of each bounded class's keys now (a warm-up job). */
+  private prewarm(fraction: number): void {
+    if (this.app !== null) {
+      this.app.prewarm(fraction);
+      return;
+    }
+    const source = this.source;
+    if (source === null || this.hottest === null) return;
+    const req = new Request();
+    this.hottest(fraction, (k, c, index) => {
+      req.t = this.sim.now;
+      req.key = k;
+      req.cls = c;
+      req.index = index;
+      req.phase = 0;
+      source.fill(req);
+      this.server.set(k, req.vlen, -1, req.ttlMs);
+    });
   }
 
   private oom(): void {
@@ -260,6 +392,12 @@ export class Runner {
     if (!this.advance(req.t)) return false;
     const server = this.server;
     let result = 0;
+    if (server.downUntil >= 0 && server.down && this.app === null) {
+      // down or loading: the command fails (connection refused / -LOADING)
+      this.loadingRejected++;
+      this.counted(0);
+      return true;
+    }
     switch (req.op) {
       case OP_CACHE_GET:
         if (this.app !== null) this.app.request(req);
@@ -302,6 +440,11 @@ export class Runner {
       }
       if (!this.advance(t[i])) return false;
       if (opt) server.nextAccess = nextAccess[i]; // a request index across the whole trace, −1 = never
+      if (server.downUntil >= 0 && server.down) {
+        this.loadingRejected++;
+        this.counted(0);
+        continue;
+      }
       if (vlen[i] > MAX_VALUE_BYTES) throw new InputError(`a trace value of ${vlen[i]} bytes is larger than Redis's proto-max-bulk-len (512mb)`);
       const k = key[i];
       let result = 0;
@@ -408,9 +551,39 @@ export class Runner {
         if (row.length !== CLASS_COLUMNS.length) throw new Error("class row does not match its columns");
         return row;
       });
+      this.persistenceSummary(summary);
       return { summary, server, rows: this.rows, classes, app };
     }
+    this.persistenceSummary(summary);
     return { summary, server, rows: this.rows };
+  }
+
+  private persistenceSummary(summary: Summary): void {
+    const p = this.server.persistence;
+    if (p === null) return;
+    const w = p.writeLatency, f = p.fsyncLatency;
+    const extra: Record<(typeof PERSISTENCE_SUMMARY_COLUMNS)[number]["name"], string | number> = {
+      total_forks: p.totalForks,
+      latest_fork_usec: p.latestForkUs,
+      rdb_saves: p.rdbSaves,
+      rdb_bgsave_failed: p.rdbFailed,
+      aof_rewrites: p.aofRewrites,
+      rdb_last_cow_size: p.rdbLastCowSize,
+      aof_last_cow_size: p.aofLastCowSize,
+      cow_peak: Math.max(this.cowPeak, p.cowPeakRun),
+      rss_peak: Math.max(this.rssPeak, p.rssPeakRun, p.rssParent + p.cowBytes),
+      oom_kills: p.oomKills,
+      misconf_rejected_writes: p.misconfRejected,
+      aof_delayed_fsync: p.aofDelayedFsync,
+      fsync_p99_ms: pct(f, 99),
+      write_latency_p50_ms: pct(w, 50),
+      write_latency_p99_ms: pct(w, 99),
+      write_latency_max_ms: w.totalCount > 0 ? ms3(w.maxValue) : "",
+      writes_lost: this.writesLost,
+      load_time_s: this.lastLoadUs >= 0 ? this.lastLoadUs / 1e6 : "",
+      loading_rejected: this.loadingRejected + (this.app?.redisErrors ?? 0),
+    };
+    Object.assign(summary, extra);
   }
 }
 
@@ -440,7 +613,7 @@ export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
   const gen = plan.workload.kind === "trace" ? null : new Generator(plan, runner.streams, runner.server);
   const source = gen ?? opts.source?.(runner.server);
   if (!source) throw new Error("a trace workload needs a trace reader: use runPlanAsync");
-  if (gen) runner.useApp(gen, (f, visit) => gen.forHottest(f, visit), (c, i) => gen.keyName(c, i));
+  if (gen) runner.useSource(gen, (f, visit) => gen.forHottest(f, visit), (c, i) => gen.keyName(c, i));
   const req = new Request();
   while (source.next(req) && runner.feed(req, source));
   return runner.finish();

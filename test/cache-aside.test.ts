@@ -522,7 +522,7 @@ output: { interval: 10ms }
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Bug: a lock waiter's every poll is counted as a first GET
+// A lock waiter's polls are not counted as first GETs
 // ---------------------------------------------------------------------------------------------------
 
 describe("class counts of first GETs", () => {

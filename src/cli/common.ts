@@ -2,6 +2,7 @@ import { CsvStream, csv, RunDir } from "../io/output.ts";
 import { infoText, type RunOutcome } from "./info-text.ts";
 import { Progress } from "./progress.ts";
 import { resolvedYaml, type LoadedScenario } from "../io/scenario-file.ts";
+import { compile } from "../scenario/compile.ts";
 import { summaryColumns, timeseriesColumns, type Summary } from "../metrics/columns.ts";
 
 /**
@@ -24,10 +25,11 @@ export async function writeRunDir(
   process.once("SIGTERM", onSignal);
   try {
     const withApp = loaded.scenario.database !== undefined;
-    const ts = new CsvStream(dir.path("timeseries.csv"), timeseriesColumns(withApp).map((c) => c.name));
+    const withPersistence = compile(loaded.scenario).persistence !== undefined;
+    const ts = new CsvStream(dir.path("timeseries.csv"), timeseriesColumns(withApp, withPersistence).map((c) => c.name));
     const s = await body((row) => ts.row(row), dir);
     ts.flush();
-    const cols = summaryColumns(withApp);
+    const cols = summaryColumns(withApp, withPersistence);
     dir.write("summary.csv", csv(cols.map((c) => c.name), [cols.map((c) => s[c.name] ?? "")]));
     dir.write("scenario.resolved.yaml", resolvedYaml(loaded, dirPath, loaded.scenario.seed));
     dir.commit();

@@ -13,6 +13,7 @@ import { OptIndex } from "./opt.ts";
 import { POLICIES, SCORE_EXACT_LRU, SCORE_LFU, SCORE_OPT, sharesIntegers } from "./policies.ts";
 import { EvictionPool } from "./pool.ts";
 import { Stats } from "./stats.ts";
+import { delProtoBytes, setProtoBytes, type Persistence } from "./persistence.ts";
 
 const CMD_GET = 1;
 const CMD_SET = 2;
@@ -20,6 +21,8 @@ const CMD_DEL = 4;
 
 export const WRITE_OK = 0;
 export const WRITE_OOM = 1;
+/** Rejected with -MISCONF: the last bgsave failed and stop-writes-on-bgsave-error is on. */
+export const WRITE_MISCONF = 2;
 
 /**
  * Buckets the cron's 1 ms of incremental rehashing migrates (server.c incrementallyRehash →
@@ -61,6 +64,12 @@ export class RedisServer {
   nowMs = 0;
   /** True while a fork child exists (BGSAVE / AOF rewrite): no touches, no resizing. */
   childActive = false;
+  /** RDB/AOF and their costs (null when the scenario configures no persistence). */
+  persistence: Persistence | null = null;
+  /** When the reply of the last command leaves (µs): after fork stalls and fsyncs, with persistence. */
+  lastReplyAt = 0;
+  /** The server is down (restarting) or loading its dataset until this time (µs): commands fail. */
+  downUntil = -1;
   resizePolicy = RESIZE_ENABLE;
   /** DBs that may hold keys, ascending; the others are always empty and cost nothing to skip. */
   activeDbs: number[] = [];
@@ -134,7 +143,13 @@ export class RedisServer {
     this.processCommand();
     const hit = this.lookupKeyRead(key);
     this.call(CMD_GET);
+    if (this.persistence !== null) this.lastReplyAt = this.persistence.readReply(this.sim.now);
     return hit;
+  }
+
+  /** Whether the server is down or loading now (every command fails: connection refused / -LOADING). */
+  get down(): boolean {
+    return this.sim.now < this.downUntil;
   }
 
   /**
@@ -143,6 +158,13 @@ export class RedisServer {
    * Returns WRITE_OK, or WRITE_OOM when rejected.
    */
   set(key: number, vlen: number, intValue: number, ttlMs: number): number {
+    const p = this.persistence;
+    if (p !== null && p.writesDenied()) {
+      // processCommand: -MISCONF before anything runs
+      p.misconfRejected++;
+      this.lastReplyAt = p.readReply(this.sim.now);
+      return WRITE_MISCONF;
+    }
     if (this.processCommand() === EVICT_FAIL) {
       // rejected before call(): not counted in total_commands_processed, no histogram
       this.stats.oom_rejected_writes++;
@@ -151,6 +173,7 @@ export class RedisServer {
     }
     this.setKey(key, vlen, intValue, ttlMs);
     this.call(CMD_SET);
+    if (p !== null) this.lastReplyAt = p.afterWrite(key, setProtoBytes(this.ks.keyLenOf(key), vlen, ttlMs > 0));
     return WRITE_OK;
   }
 
@@ -161,6 +184,11 @@ export class RedisServer {
 
   /** DEL: never rejected. Returns true when a live key was deleted. */
   del(key: number): boolean {
+    const p = this.persistence;
+    if (p !== null && p.writesDenied()) {
+      p.misconfRejected++;
+      return false;
+    }
     this.processCommand();
     const db = this.ks.dbs[this.ks.dbOf(key)];
     let deleted = false;
@@ -169,6 +197,7 @@ export class RedisServer {
       deleted = true;
     }
     this.call(CMD_DEL);
+    if (p !== null && deleted) this.lastReplyAt = p.afterWrite(key, delProtoBytes(this.ks.keyLenOf(key)));
     return deleted;
   }
 
@@ -287,6 +316,7 @@ export class RedisServer {
   private setKey(key: number, vlen: number, intValue: number, ttlMs: number): void {
     const ks = this.ks;
     const r = key * REC;
+    if (this.childActive) this.persistence?.cowTouch(key, vlen);
     const meta = ks.rec[r + R_META];
     const db = ks.dbs[meta >>> 24];
     const A = this.mem.A;
@@ -336,6 +366,7 @@ export class RedisServer {
   deleteKey(key: number): void {
     const ks = this.ks;
     const db = ks.dbs[ks.rec[key * REC + R_META] >>> 24];
+    if (this.childActive) this.persistence?.cowTouch(key, ks.rec[key * REC + R_VALLEN]);
     if (db.expires.used > 0) {
       if (ks.rec[key * REC + R_VOLPOS] !== NO_KEY) this.removeExpire(key, db);
       else if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep();
@@ -389,6 +420,8 @@ export class RedisServer {
       }
     }
     if (this.cfg.activeExpire) activeExpireCycle(this, CYCLE_FAST);
+    // serverCron: save points, AOF rewrite trigger, the child's memory
+    this.persistence?.cron();
     if (this.used > this.stats.used_memory_peak) this.stats.used_memory_peak = this.used;
     this.sim.after(this.cronPeriodUs, this.cronKind);
   }

@@ -13,7 +13,8 @@ import {
   type QuantileDist,
   type TtlDist,
 } from "../workload/distributions.ts";
-import type { KeyClassSpec, Scenario } from "./schema.ts";
+import { DISK_PRESETS, FORK_PRESETS, type KeyClassSpec, type Scenario } from "./schema.ts";
+import { FSYNC_ALWAYS, FSYNC_EVERYSEC, FSYNC_NO, type PersistencePlan } from "../redis/persistence.ts";
 import type { TraceSpec } from "./trace-schema.ts";
 import { parseDuration, parseFraction, parseMemory } from "./units.ts";
 import { empiricalService, exponentialService, fixedService, lognormalService, type ServiceDist } from "../db/database.ts";
@@ -179,6 +180,10 @@ export interface AppPlan {
 export const EV_FLUSHALL = 0;
 export const EV_RESTART = 1;
 export const EV_PREWARM = 2;
+export const EV_CRASH = 3;
+export const EV_BGSAVE = 4;
+export const EV_BGREWRITEAOF = 5;
+const EVENT_CODES = ["flushall", "restart", "prewarm", "crash", "bgsave", "bgrewriteaof"];
 
 export interface EventPlan {
   atUs: number;
@@ -187,6 +192,8 @@ export interface EventPlan {
   downtimeUs: number;
   /** restart and prewarm: fraction of each class's hottest keys loaded (0 = none). */
   keys: number;
+  /** crash: power loss (only fsynced data survives) rather than a process crash. */
+  powerLoss: boolean;
 }
 
 export interface Plan {
@@ -203,6 +210,42 @@ export interface Plan {
   workload: WorkloadPlan;
   app?: AppPlan;
   events: EventPlan[];
+  /** Persistence (RDB save points, AOF) and its costs; absent when neither is configured nor used. */
+  persistence?: PersistencePlan;
+}
+
+const yes = (v: unknown) => v === true || v === "yes";
+
+function compilePersistence(sc: Scenario): PersistencePlan | undefined {
+  const r = sc.redis;
+  const usesEvents = (sc.events ?? []).some((e) => e.action === "bgsave" || e.action === "bgrewriteaof");
+  const parts = r.save.trim() === "" ? [] : r.save.trim().split(/\s+/).map(Number);
+  const savePoints: { seconds: number; changes: number }[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) savePoints.push({ seconds: parts[i], changes: parts[i + 1] });
+  if (savePoints.length === 0 && !yes(r.appendonly) && !usesEvents && !sc.persistence && !sc.host) return undefined;
+  const p = sc.persistence ?? { fork: "bare-metal", "transparent-huge-pages": "no", "save-speed": "250mb", disk: "ssd" };
+  const disk = typeof p.disk === "string" ? DISK_PRESETS[p.disk] : undefined;
+  const fsync = disk ? compileService({ dist: "lognormal", p50: disk.p50, p99: disk.p99 }) : compileService((p.disk as Record<string, unknown>).fsync);
+  const write = disk ? bytes(disk.write) : (p.disk as Record<string, unknown>)["write-speed"] !== undefined ? bytes((p.disk as Record<string, unknown>)["write-speed"]) : 200e6;
+  const forkMs = typeof p.fork === "number" ? p.fork : FORK_PRESETS[p.fork];
+  return {
+    savePoints,
+    stopWritesOnBgsaveError: yes(r["stop-writes-on-bgsave-error"]),
+    appendonly: yes(r.appendonly),
+    appendfsync: r.appendfsync === "always" ? FSYNC_ALWAYS : r.appendfsync === "no" ? FSYNC_NO : FSYNC_EVERYSEC,
+    noAppendfsyncOnRewrite: yes(r["no-appendfsync-on-rewrite"]),
+    autoAofRewritePercentage: r["auto-aof-rewrite-percentage"],
+    autoAofRewriteMinSize: bytes(r["auto-aof-rewrite-min-size"]),
+    // latency.md quotes ms per GB of RSS; we apply it per GiB of used_memory
+    forkUsPerGb: forkMs * 1000,
+    pageSize: yes(p["transparent-huge-pages"]) ? 2 * 1024 * 1024 : 4096,
+    saveBytesPerSec: bytes(p["save-speed"]),
+    fsync,
+    diskWriteBytesPerSec: write,
+    hostMemory: sc.host ? bytes(sc.host.memory) : 0,
+    fragmentationRatio: sc.host?.["fragmentation-ratio"] ?? 1,
+    commandUs: sc.app ? micros(sc.app["redis-command-time"]) : 8,
+  };
 }
 
 /** A query-time setting as a service-time distribution in µs. */
@@ -354,10 +397,12 @@ export function compile(sc: Scenario): Plan {
     events: (sc.events ?? [])
       .map((e) => ({
         atUs: micros(e.at),
-        action: ["flushall", "restart", "prewarm"].indexOf(e.action),
-        downtimeUs: e.downtime !== undefined ? micros(e.downtime) : e.action === "restart" ? 1_000_000 : 0,
+        action: EVENT_CODES.indexOf(e.action),
+        downtimeUs: e.downtime !== undefined ? micros(e.downtime) : e.action === "restart" || e.action === "crash" ? 1_000_000 : 0,
         keys: e.keys !== undefined ? frac(e.keys) : 0,
+        powerLoss: (e.kind ?? "power-loss") === "power-loss",
       }))
       .sort((a, b) => a.atUs - b.atUs),
+    persistence: compilePersistence(sc),
   };
 }

@@ -300,6 +300,40 @@ const phase = z
   })
   .strict();
 
+/** yes | no, as redis.conf writes booleans (YAML true/false accepted too). */
+const yesno = (def: "yes" | "no") =>
+  z
+    .union([z.boolean(), z.string()])
+    .superRefine((v, ctx) => {
+      if (typeof v === "string" && v !== "yes" && v !== "no") issue(ctx, `${show(v)} is not one of yes, no`);
+    })
+    .default(def);
+
+/** save: "<seconds> <changes> …" as in redis.conf; "" disables snapshots. */
+const savePoints = z.string({ invalid_type_error: 'must be a string of "<seconds> <changes>" pairs, e.g. "3600 1 300 100 60 10000", or ""' }).superRefine((v, ctx) => {
+  const parts = v.trim() === "" ? [] : v.trim().split(/\s+/);
+  if (parts.length % 2 !== 0 || !parts.every((x) => /^\d+$/.test(x)))
+    issue(ctx, `${show(v)} is not a list of "<seconds> <changes>" pairs (e.g. "3600 1 300 100 60 10000"; "" = no snapshots)`);
+});
+
+export const FORK_PRESETS: Record<string, number> = {
+  // ms of fork() per GB of memory (latency.md "Fork time in different systems")
+  "bare-metal": 10,
+  vmware: 12.8,
+  kvm: 23.3,
+  "ec2-hvm": 10,
+  "xen-pv": 239.3,
+  "linode-xen": 424,
+};
+
+export const DISK_PRESETS: Record<string, { p50: string; p99: string; write: string }> = {
+  // fsync p50/p99 and sequential write (reference §C presets; p99s are assumptions)
+  hdd: { p50: "10ms", p99: "50ms", write: "150mb" },
+  ssd: { p50: "1.5ms", p99: "10ms", write: "500mb" },
+  nvme: { p50: "50us", p99: "500us", write: "2gb" },
+  "ebs-gp3": { p50: "1.5ms", p99: "10ms", write: "125mb" },
+};
+
 export const redisSection = z
   .object({
     maxmemory: memory().default(0),
@@ -314,6 +348,57 @@ export const redisSection = z
     allocator: oneOf(ALLOCATORS as unknown as [string, ...string[]]).default("jemalloc-bundled"),
     clients: int(0, 1_000_000).default(1),
     "memory-accounting": oneOf(ACCOUNTING as unknown as [string, ...string[]]).default("redis"),
+    save: savePoints.default(""),
+    "stop-writes-on-bgsave-error": yesno("yes"),
+    appendonly: yesno("no"),
+    appendfsync: oneOf(["always", "everysec", "no"] as const).default("everysec"),
+    "no-appendfsync-on-rewrite": yesno("no"),
+    "auto-aof-rewrite-percentage": int(0).default(100),
+    "auto-aof-rewrite-min-size": memory().default("64mb"),
+  })
+  .strict();
+
+/** The cost model of persistence (not redis.conf: the machine Redis runs on). */
+export const persistenceSection = z
+  .object({
+    fork: z
+      .union([z.number(), z.string()])
+      .superRefine((v, ctx) => {
+        if (typeof v === "number") {
+          if (!(v >= 0 && Number.isFinite(v))) issue(ctx, `${show(v)} must be 0 or more (ms of fork per GB)`);
+        } else if (!Object.hasOwn(FORK_PRESETS, v)) issue(ctx, `${show(v)} is not one of ${Object.keys(FORK_PRESETS).join(", ")}, or a number of ms per GB`);
+      })
+      .default("bare-metal"),
+    "transparent-huge-pages": yesno("no"),
+    "save-speed": memory(1).default("250mb"),
+    disk: z
+      .any()
+      .superRefine((v, ctx) => {
+        if (typeof v === "string") {
+          if (!Object.hasOwn(DISK_PRESETS, v)) issue(ctx, `${show(v)} is not one of ${Object.keys(DISK_PRESETS).join(", ")}, or {fsync: <query-time-like distribution>, write-speed: 200mb}`);
+          return;
+        }
+        if (typeof v !== "object" || v === null || Array.isArray(v)) return issue(ctx, `${show(v)} is not a disk: one of ${Object.keys(DISK_PRESETS).join(", ")}, or {fsync, write-speed}`);
+        for (const k of Object.keys(v)) if (k !== "fsync" && k !== "write-speed") issue(ctx, `unknown key; allowed: fsync, write-speed`, [k]);
+        if (v.fsync === undefined) issue(ctx, `missing: the fsync time (e.g. {dist: lognormal, p50: 2ms, p99: 20ms})`, ["fsync"]);
+        else {
+          const r = timeDist.safeParse(v.fsync);
+          if (!r.success) for (const i of r.error.issues) issue(ctx, i.message, ["fsync", ...i.path]);
+        }
+        if (v["write-speed"] !== undefined) {
+          const b = parseMemory(v["write-speed"]);
+          if (b === null || b < 1) issue(ctx, `${show(v["write-speed"])} is not a speed in bytes per second (e.g. 200mb)`, ["write-speed"]);
+        }
+      })
+      .default("ssd"),
+  })
+  .strict();
+
+/** The host Redis runs on. */
+export const hostSection = z
+  .object({
+    memory: memory().default(0),
+    "fragmentation-ratio": z.number().min(1, "must be at least 1 (used_memory_rss / used_memory)").max(10, "must be at most 10").default(1),
   })
   .strict();
 
@@ -349,7 +434,7 @@ export const databaseSection = z
   })
   .strict();
 
-export const EVENT_ACTIONS = ["flushall", "restart", "prewarm"] as const;
+export const EVENT_ACTIONS = ["flushall", "restart", "prewarm", "crash", "bgsave", "bgrewriteaof"] as const;
 
 /** A scheduled event: {at: 10m, action: flushall | restart | prewarm, …}. */
 const event = z
@@ -358,6 +443,7 @@ const event = z
     action: oneOf(EVENT_ACTIONS),
     downtime: duration(false).optional(),
     keys: fraction().optional(),
+    kind: oneOf(["power-loss", "process"] as const).optional(),
   })
   .strict();
 
@@ -381,6 +467,8 @@ export const scenarioSchema = z
     seed: int(0, 2 ** 32 - 1).default(1),
     duration: duration().optional(),
     redis: redisSection.default({}),
+    persistence: persistenceSection.optional(),
+    host: hostSection.optional(),
     app: appSection.optional(),
     database: databaseSection.optional(),
     events: z.array(event).optional(),
@@ -418,10 +506,11 @@ export const scenarioSchema = z
     });
     if (sc.app && !sc.database) issue(ctx, `needs a database section: the app settings model cache-aside clients in front of a database`, ["app"]);
     if (sc.database && w.trace) issue(ctx, `the database model applies to generated cache-aside workloads, not to trace replay`, ["database"]);
-    if (sc.events && !sc.database) issue(ctx, `events need the database model (cache-aside clients that fall back to it): add a database section`, ["events"]);
     (sc.events ?? []).forEach((e, i) => {
-      if (e.action !== "restart" && e.downtime !== undefined) issue(ctx, `only restart has a downtime`, ["events", i, "downtime"]);
-      if (e.action === "flushall" && e.keys !== undefined) issue(ctx, `flushall takes no keys (prewarm and restart do)`, ["events", i, "keys"]);
+      if (e.action !== "restart" && e.action !== "crash" && e.downtime !== undefined) issue(ctx, `only restart and crash have a downtime`, ["events", i, "downtime"]);
+      if (e.action !== "restart" && e.action !== "crash" && e.action !== "prewarm" && e.keys !== undefined) issue(ctx, `${e.action} takes no keys (prewarm, restart and crash do)`, ["events", i, "keys"]);
+      if (e.action !== "crash" && e.kind !== undefined) issue(ctx, `only crash has a kind`, ["events", i, "kind"]);
+      if ((e.action === "prewarm" || e.keys !== undefined) && w.trace) issue(ctx, `prewarm needs a generated workload (it loads each class's hottest keys)`, ["events", i, "action"]);
       if (e.action === "prewarm" && e.keys === undefined) issue(ctx, `missing: the fraction of each class's hottest keys to load (e.g. 20%)`, ["events", i, "keys"]);
       if (sc.duration !== undefined && (parseDuration(e.at) ?? 0) >= (parseDuration(sc.duration) ?? Infinity)) issue(ctx, `${show(e.at)} is not before the end of the run (${show(sc.duration)})`, ["events", i, "at"]);
     });

@@ -91,13 +91,13 @@ export class Generator implements RequestSource {
   }
 
   /**
-   * Visits the hottest `fraction` of each bounded cache-aside class's keys (by the current phase's
+   * Visits the hottest `fraction` of each bounded class's keys (by the current phase's
    * popularity: Zipf and hot-set rank 0 first, after the offset), for a prewarm.
    */
   forHottest(fraction: number, visit: (key: number, cls: number, index: number) => void): void {
     for (const c of this.classes) {
       const n = c.plan.keys;
-      if (n < 0 || c.plan.mode !== MODE_CACHE_ASIDE) continue;
+      if (n < 0) continue;
       const m = Math.min(n, Math.round(fraction * n));
       for (let r = 0; r < m; r++) {
         let index = r + c.offsetKeys;

@@ -1,0 +1,610 @@
+import * as hdr from "hdr-histogram-js";
+import type { Rng } from "../core/random.ts";
+import type { Sim } from "../core/sim.ts";
+import type { ServiceDist } from "../db/database.ts";
+import { digits } from "../workload/request.ts";
+import { R_META, R_VALLEN, R_VOLPOS, NO_KEY, REC } from "./keyspace.ts";
+import { RESIZE_AVOID, RESIZE_ENABLE } from "./dict.ts";
+import type { RedisServer } from "./server.ts";
+
+/*
+ * Persistence costs (../shared/reference/persistence-and-stampede.md §A–C): RDB snapshots (save points,
+ * BGSAVE), the fork stall, the child's duration, copy-on-write, AOF with appendfsync always / everysec /
+ * no, AOF rewrite, and what a crash loses and how long the restart's load takes.
+ *
+ * What we model, and what we simplify:
+ * - fork() blocks the main thread for used_memory × ms-per-GB (latency.md's table; the preset names are
+ *   its platforms). Commands that arrive during the stall wait for it.
+ * - The child runs for max(used_memory / save-speed, rdb bytes / disk write speed) (§A4). While it exists
+ *   no key's LRU/LFU is touched and dicts do not resize (server.c updateDictResizePolicy: AVOID).
+ * - Copy-on-write, page-accurate in the way §A3 recommends but with a hashed layout: at fork the dataset
+ *   is P = used_memory / page-size pages; a write or delete of a key while the child runs dirties the page
+ *   of its dict entry / object (one page picked by a hash of the key) and, for values over 44 bytes (not
+ *   embedded in the object), the ⌈value / page⌉ contiguous pages of its value from a second hash. A newly
+ *   dirtied page adds page-size bytes. So COW never exceeds P pages (the dataset), reads dirty nothing,
+ *   and with 2 MiB pages a few thousand writes dirty nearly everything. Not modelled: the 7.0 child's
+ *   MADV_DONTNEED of values > 2 KiB it has written (it would lower COW for big values), allocator
+ *   metadata pages, the real allocation layout (keys written together sharing pages).
+ * - RSS = used_memory × fragmentation ratio + COW (+ the AOF buffer). maxmemory never sees COW (§A7).
+ *   If a host memory is given and RSS + COW would exceed it, the kernel's OOM killer kills the child
+ *   (we assume the child is chosen, as with oom-score-adj yes; with the default `no` the kernel may
+ *   pick the parent instead): the save fails, and with stop-writes-on-bgsave-error every write is
+ *   refused with -MISCONF until a save succeeds (retried ≥ 5 s later).
+ * - AOF: each write command appends its protocol bytes. `always`: write + fdatasync in the main thread
+ *   once per event-loop iteration, group-committing every write that arrived while the previous fsync
+ *   ran (every command, reads too, waits for it). `everysec`: a background fsync at most once a second;
+ *   if one is still running when the next is due the write is postponed, and after 2 s the main thread
+ *   writes anyway and blocks until the fsync ends (aof_delayed_fsync). `no`: the kernel writes back
+ *   pages older than 30 s, every 5 s. An event-loop iteration is not modelled as such: a write that
+ *   arrives when the main thread is idle starts its own iteration.
+ * - Durability: a crash (power loss by default) loses acknowledged writes newer than the durable point:
+ *   with AOF always none; everysec, those after the start of the last completed fsync; no, the last
+ *   ~30 s; RDB only, everything since the fork of the last completed snapshot; no persistence, all.
+ *   On restart the keys last written after the durable point are gone (keys deleted after it are not
+ *   brought back: a small overcount of what survives), and the load takes keys / 1M/s + bytes / 500 MB/s
+ *   (+ the AOF tail at 300k commands/s), during which every command gets -LOADING.
+ */
+
+export const FSYNC_ALWAYS = 0;
+export const FSYNC_EVERYSEC = 1;
+export const FSYNC_NO = 2;
+
+export interface PersistencePlan {
+  /** save points: after `seconds` if at least `changes` writes. Empty = RDB snapshots off. */
+  savePoints: { seconds: number; changes: number }[];
+  stopWritesOnBgsaveError: boolean;
+  appendonly: boolean;
+  appendfsync: number;
+  noAppendfsyncOnRewrite: boolean;
+  autoAofRewritePercentage: number;
+  autoAofRewriteMinSize: number;
+  /** fork stall per GiB of used memory, µs. */
+  forkUsPerGb: number;
+  pageSize: number;
+  /** The child's serialisation speed, bytes of used_memory per second. */
+  saveBytesPerSec: number;
+  /** Disk: fsync time distribution (µs) and sequential write speed (bytes/s). */
+  fsync: ServiceDist;
+  diskWriteBytesPerSec: number;
+  /** Host RAM, bytes (0 = not modelled). */
+  hostMemory: number;
+  fragmentationRatio: number;
+  /** Redis's own time per command (µs), added to write latencies. */
+  commandUs: number;
+}
+
+/** RDB load: 1M keys/s + 500 MB/s (§B5 preset); AOF tail replay: 300k commands/s. */
+const LOAD_KEYS_PER_SEC = 1_000_000;
+const LOAD_BYTES_PER_SEC = 500e6;
+const AOF_REPLAY_PER_SEC = 300_000;
+/** CONFIG_BGSAVE_RETRY_DELAY: a failed bgsave is retried by save points after 5 s. */
+const BGSAVE_RETRY_DELAY_US = 5_000_000;
+/** Postponed everysec write gives up waiting after 2 s (7.4+: 2000 ms). */
+const AOF_POSTPONE_US = 2_000_000;
+/** Kernel writeback: pages dirty for 30 s (dirty_expire_centisecs) written by the flusher every 5 s. */
+const WRITEBACK_AGE_US = 30_000_000;
+const WRITEBACK_PERIOD_US = 5_000_000;
+
+const CHILD_NONE = 0;
+const CHILD_RDB = 1;
+const CHILD_AOF = 2;
+
+function newHistogram() {
+  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+}
+
+export class Persistence {
+  readonly cfg: PersistencePlan;
+  private readonly server: RedisServer;
+  private readonly sim: Sim;
+  private readonly rng: Rng;
+  private readonly evChildDone: number;
+  private readonly evFsyncDone: number;
+  private readonly evSecond: number;
+
+  // ---- INFO persistence / stats fields ----
+  /** rdb_changes_since_last_save (server.dirty). */
+  dirty = 0;
+  /** rdb_last_save_time, µs. */
+  lastsave = 0;
+  lastBgsaveOk = true;
+  lastBgsaveTry = -Infinity;
+  rdbSaves = 0;
+  rdbFailed = 0;
+  aofRewrites = 0;
+  totalForks = 0;
+  latestForkUs = 0;
+  forksThisInterval = 0;
+  rdbLastCowSize = 0;
+  aofLastCowSize = 0;
+  aofDelayedFsync = 0;
+  oomKills = 0;
+  misconfRejected = 0;
+  /** The AOF's size now and after the last rewrite (bytes). */
+  aofSize = 0;
+  aofBaseSize = 0;
+  /** Writes appended to the AOF since the last rewrite (the incr file's commands). */
+  aofIncrCommands = 0;
+  aofRewriteScheduled = false;
+
+  // ---- the child ----
+  child = CHILD_NONE;
+  private childGen = 0;
+  private childStart = 0;
+  private childEnd = 0;
+  private dirtyAtFork = 0;
+  private writesAtFork = 0;
+  private forkTime = 0;
+  private aofSizeAtFork = 0;
+  private childRdbBytes = 0;
+  private pages = new Uint8Array(0);
+  private pageCount = 0;
+  private dirtyPages = 0;
+  cowPeak = 0;
+  /** Largest COW of any child, and largest RSS + COW seen while one ran. */
+  cowPeakRun = 0;
+  rssPeakRun = 0;
+  private readonly hashSalt: number;
+
+  // ---- durability ----
+  /** Acknowledged write commands. */
+  writes = 0;
+  /** Durable point of the RDB file: writes and time at the fork of the last completed save. */
+  private rdbDurableWrites = 0;
+  private rdbDurableTime = -1;
+  private rdbHasFile = false;
+  /** AOF durable point (writes, time). */
+  private aofDurableWrites = 0;
+  private aofDurableTime = 0;
+  /** everysec: the fsync in flight (end time, −1 = none), what it covers, postponement start. */
+  private fsyncEnd = -1;
+  private fsyncCoversWrites = 0;
+  private fsyncCoversTime = 0;
+  private postponedSince = -1;
+  private lastFsyncStart = -Infinity;
+  /** always: the latest group commit (when its first write arrived, its fsync start and end) and the one before. */
+  private groupStart = -1;
+  private groupEnd = -1;
+  private groupCreated = -1;
+  private prevGroupEnd = -1;
+  private prevGroupCreated = -1;
+  /** no: writes by second, for the 30 s writeback. */
+  private wbTimes: number[] = [];
+  private wbWrites: number[] = [];
+  /** Bytes in aof_buf (written to the file at the next iteration; accumulates while postponed). */
+  aofBuf = 0;
+  /** Per key: time of its last write (µs); for what survives a crash. */
+  private lastWrite: Float64Array<ArrayBuffer> = new Float64Array(0);
+
+  /** Main thread blocked until (fork stall, always-fsync, delayed write). */
+  blockedUntil = 0;
+
+  readonly writeLatency = newHistogram();
+  readonly intervalWriteLatency = newHistogram();
+  readonly fsyncLatency = newHistogram();
+  readonly intervalFsyncLatency = newHistogram();
+
+  constructor(cfg: PersistencePlan, server: RedisServer, sim: Sim, rng: Rng, hashSalt: number) {
+    this.cfg = cfg;
+    this.server = server;
+    this.sim = sim;
+    this.rng = rng;
+    this.hashSalt = hashSalt;
+    this.evChildDone = sim.on((gen) => this.childDone(gen));
+    this.evFsyncDone = sim.on(() => this.fsyncDone());
+    this.evSecond = sim.on(() => this.everySecond());
+    if (cfg.appendonly && cfg.appendfsync !== FSYNC_ALWAYS) sim.after(1_000_000, this.evSecond);
+  }
+
+  get enabled(): boolean {
+    return this.cfg.savePoints.length > 0 || this.cfg.appendonly;
+  }
+
+  // ============================== writes ==============================
+
+  /** writeCommandsDeniedByDiskError: -MISCONF after a failed bgsave while save points exist. */
+  writesDenied(): boolean {
+    return this.cfg.stopWritesOnBgsaveError && this.cfg.savePoints.length > 0 && !this.lastBgsaveOk;
+  }
+
+  /**
+   * After a write command executed now on `key` (`protoBytes` of AOF): dirty, durability, AOF; returns
+   * when its reply leaves (µs), after any stall and, under appendfsync always, the group's fsync.
+   */
+  afterWrite(key: number, protoBytes: number): number {
+    const now = this.sim.now;
+    this.dirty++;
+    this.writes++;
+    if (key >= this.lastWrite.length) this.lastWrite = grow(this.lastWrite, Math.max(1024, key + 1, this.lastWrite.length * 2));
+    this.lastWrite[key] = now;
+    let reply = (this.blockedUntil > now ? this.blockedUntil : now) + this.cfg.commandUs;
+    if (this.cfg.appendonly) {
+      this.aofSize += protoBytes;
+      this.aofIncrCommands++;
+      const f = this.cfg.appendfsync;
+      if (f === FSYNC_ALWAYS && !(this.cfg.noAppendfsyncOnRewrite && this.child !== CHILD_NONE)) reply = this.groupCommit(now);
+      else if (f === FSYNC_ALWAYS) {
+        // no-appendfsync-on-rewrite: no fsync while a child exists; durable like `no`
+        this.noteWriteback(now);
+      } else if (f === FSYNC_EVERYSEC && this.postponedSince >= 0) this.aofBuf += protoBytes;
+      else if (f === FSYNC_NO) this.noteWriteback(now);
+    }
+    const lat = Math.max(1, Math.round(reply - now));
+    this.writeLatency.recordValue(lat);
+    this.intervalWriteLatency.recordValue(lat);
+    return reply;
+  }
+
+  /** When a read arriving now is answered (after any stall of the main thread). */
+  readReply(now: number): number {
+    return (this.blockedUntil > now ? this.blockedUntil : now) + this.cfg.commandUs;
+  }
+
+  /**
+   * appendfsync always: the write joins the iteration whose write+fsync has not started yet, or starts
+   * one (when the thread is free, at once; else when the current fsync ends). Returns the reply time.
+   */
+  private groupCommit(now: number): number {
+    if (this.groupStart > now) return this.groupEnd; // joins the open group
+    const start = this.blockedUntil > now ? this.blockedUntil : now;
+    const d = this.cfg.fsync.sample(this.rng);
+    this.prevGroupEnd = this.groupEnd;
+    this.prevGroupCreated = this.groupCreated;
+    this.groupCreated = now;
+    this.groupStart = start;
+    this.groupEnd = start + this.cfg.commandUs + d;
+    this.blockedUntil = this.groupEnd;
+    this.recordFsync(d);
+    return this.groupEnd;
+  }
+
+  private noteWriteback(now: number): void {
+    const sec = Math.floor(now / 1_000_000);
+    const n = this.wbTimes.length;
+    if (n > 0 && this.wbTimes[n - 1] === sec) this.wbWrites[n - 1] = this.writes;
+    else {
+      this.wbTimes.push(sec);
+      this.wbWrites.push(this.writes);
+      // keep 40 s of history
+      while (this.wbTimes.length > 0 && this.wbTimes[0] < sec - 40) {
+        this.wbTimes.shift();
+        this.wbWrites.shift();
+      }
+    }
+  }
+
+  private recordFsync(d: number): void {
+    const v = Math.max(1, Math.round(d));
+    this.fsyncLatency.recordValue(v);
+    this.intervalFsyncLatency.recordValue(v);
+  }
+
+  /** everysec: once a second, start a background fsync if writes are waiting, or postpone. */
+  private everySecond(): void {
+    const now = this.sim.now;
+    this.sim.after(1_000_000, this.evSecond);
+    if (this.cfg.appendfsync !== FSYNC_EVERYSEC) {
+      if (this.cfg.appendfsync === FSYNC_NO) this.noteWriteback(now);
+      return;
+    }
+    if (this.cfg.noAppendfsyncOnRewrite && this.child !== CHILD_NONE) {
+      this.noteWriteback(now);
+      return;
+    }
+    if (this.writes === this.aofDurableWrites && this.fsyncEnd < 0) return;
+    if (this.fsyncEnd >= 0) {
+      // the previous fsync is still running: postpone the write (aof_buf grows) ...
+      if (this.postponedSince < 0) this.postponedSince = now;
+      else if (now - this.postponedSince >= AOF_POSTPONE_US) {
+        // ... and after 2 s write anyway: write() blocks the main thread until the fsync ends
+        this.aofDelayedFsync++;
+        if (this.fsyncEnd > this.blockedUntil) this.blockedUntil = this.fsyncEnd;
+        this.postponedSince = -1;
+        this.aofBuf = 0;
+      }
+      return;
+    }
+    this.startFsync(now);
+  }
+
+  private startFsync(now: number): void {
+    const d = this.cfg.fsync.sample(this.rng);
+    this.recordFsync(d);
+    this.fsyncEnd = now + d;
+    this.fsyncCoversWrites = this.writes;
+    this.fsyncCoversTime = now;
+    this.lastFsyncStart = now;
+    this.postponedSince = -1;
+    this.aofBuf = 0;
+    this.sim.at(this.fsyncEnd, this.evFsyncDone);
+  }
+
+  private fsyncDone(): void {
+    this.fsyncEnd = -1;
+    this.aofDurableWrites = this.fsyncCoversWrites;
+    this.aofDurableTime = this.fsyncCoversTime;
+  }
+
+  // ============================== durability ==============================
+
+  /** The durable point (writes, time) for a crash of `kind` now: what survives. time −1 = nothing. */
+  durablePoint(powerLoss: boolean): { writes: number; time: number } {
+    const now = this.sim.now;
+    if (this.cfg.appendonly) {
+      const f = this.cfg.appendfsync;
+      if (!powerLoss) {
+        // a process crash: what write() handed to the kernel survives; aof_buf (postponed) does not
+        if (f === FSYNC_EVERYSEC && this.postponedSince >= 0) return { writes: this.writesAt(this.postponedSince), time: this.postponedSince };
+        return { writes: this.writes, time: now };
+      }
+      const noFsync = f === FSYNC_NO || (this.cfg.noAppendfsyncOnRewrite && this.child !== CHILD_NONE);
+      if (f === FSYNC_ALWAYS && !noFsync) {
+        // every acknowledged write was fsynced before its reply: none is lost. The writes of groups
+        // whose fsync has not finished were never acknowledged; their keys are not in the file.
+        let time = now;
+        if (this.groupEnd > now) time = this.prevGroupEnd > now && this.groupStart > now ? this.prevGroupCreated : this.groupCreated;
+        return { writes: this.writes, time };
+      }
+      if (f === FSYNC_EVERYSEC && !noFsync) return { writes: this.aofDurableWrites, time: this.aofDurableTime };
+      // kernel writeback: pages older than 30 s, written every 5 s
+      const cutoff = Math.floor((now - WRITEBACK_AGE_US) / WRITEBACK_PERIOD_US) * WRITEBACK_PERIOD_US;
+      return { writes: this.writesAt(cutoff), time: Math.max(0, cutoff) };
+    }
+    if (this.rdbHasFile) return { writes: this.rdbDurableWrites, time: this.rdbDurableTime };
+    return { writes: 0, time: -1 };
+  }
+
+  /** Writes acknowledged by time t (from the per-second history; before it, 0). */
+  private writesAt(t: number): number {
+    const sec = Math.floor(t / 1_000_000);
+    let w = 0;
+    for (let i = 0; i < this.wbTimes.length && this.wbTimes[i] <= sec; i++) w = this.wbWrites[i];
+    return w;
+  }
+
+  /** Writes not yet durable (power loss now would lose them). */
+  atRisk(): number {
+    return this.writes - this.durablePoint(true).writes;
+  }
+
+  /** Last write time of `key` (µs), −1 if never written. */
+  lastWriteOf(key: number): number {
+    return key < this.lastWrite.length && this.lastWrite[key] > 0 ? this.lastWrite[key] : -1;
+  }
+
+  /** Load time (µs) of the persisted dataset of `keys` keys and `bytes` bytes. */
+  loadTimeUs(keys: number, bytes: number): number {
+    if (!this.enabled) return 0;
+    let s = keys / LOAD_KEYS_PER_SEC + bytes / LOAD_BYTES_PER_SEC;
+    if (this.cfg.appendonly) s += this.aofIncrCommands / AOF_REPLAY_PER_SEC;
+    return Math.round(s * 1e6);
+  }
+
+  /** After a restart: the child is gone, buffers empty, the durable state is the loaded file. */
+  afterRestart(): void {
+    if (this.child !== CHILD_NONE) this.endChild(false, false);
+    this.blockedUntil = this.sim.now;
+    this.fsyncEnd = -1;
+    this.postponedSince = -1;
+    this.aofBuf = 0;
+    this.groupStart = this.groupEnd = -1;
+    this.dirty = 0;
+    this.lastsave = this.sim.now;
+    this.rdbDurableWrites = this.aofDurableWrites = this.writes;
+    this.rdbDurableTime = this.aofDurableTime = this.sim.now;
+    this.wbTimes = [];
+    this.wbWrites = [];
+  }
+
+  // ============================== fork, child, COW ==============================
+
+  /** serverCron's persistence part: save points and the AOF rewrite trigger (no child running). */
+  cron(): void {
+    const now = this.sim.now;
+    if (this.child !== CHILD_NONE) {
+      this.checkHostMemory();
+      return;
+    }
+    if (this.aofRewriteScheduled) {
+      this.aofRewriteScheduled = false;
+      this.fork(CHILD_AOF);
+      return;
+    }
+    for (const sp of this.cfg.savePoints) {
+      if (this.dirty >= sp.changes && now - this.lastsave > sp.seconds * 1e6 && (this.lastBgsaveOk || now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY_US)) {
+        this.fork(CHILD_RDB);
+        return;
+      }
+    }
+    const c = this.cfg;
+    if (c.appendonly && c.autoAofRewritePercentage > 0 && this.aofSize > c.autoAofRewriteMinSize) {
+      const base = this.aofBaseSize > 0 ? this.aofBaseSize : 1;
+      if (((this.aofSize - base) * 100) / base >= c.autoAofRewritePercentage) this.fork(CHILD_AOF);
+    }
+  }
+
+  /** BGSAVE (manual): starts now, or after a running AOF rewrite. */
+  bgsave(): void {
+    if (this.child === CHILD_NONE) this.fork(CHILD_RDB);
+  }
+
+  /** BGREWRITEAOF: starts now, or is scheduled after a running BGSAVE. */
+  bgrewriteaof(): void {
+    if (this.child === CHILD_NONE) this.fork(CHILD_AOF);
+    else if (this.child === CHILD_RDB) this.aofRewriteScheduled = true;
+  }
+
+  private fork(kind: number): void {
+    const now = this.sim.now;
+    const s = this.server;
+    const used = s.used;
+    const forkUs = Math.round((used / 2 ** 30) * this.cfg.forkUsPerGb);
+    this.latestForkUs = forkUs;
+    this.totalForks++;
+    this.forksThisInterval++;
+    this.blockedUntil = Math.max(this.blockedUntil, now) + forkUs;
+    if (kind === CHILD_RDB) this.lastBgsaveTry = now;
+    this.child = kind;
+    this.childGen++;
+    s.childActive = true;
+    s.resizePolicy = RESIZE_AVOID;
+    this.dirtyAtFork = this.dirty;
+    this.writesAtFork = this.writes;
+    this.forkTime = now;
+    this.aofSizeAtFork = this.aofSize;
+    this.childRdbBytes = this.rdbBytes();
+    const secs = Math.max(used / this.cfg.saveBytesPerSec, this.childRdbBytes / this.cfg.diskWriteBytesPerSec);
+    this.childStart = now + forkUs;
+    this.childEnd = this.childStart + Math.max(1, Math.round(secs * 1e6));
+    // COW ledger: the dataset's pages at fork, none dirty yet
+    this.pageCount = Math.max(1, Math.floor(used / this.cfg.pageSize));
+    if (this.pages.length < this.pageCount) this.pages = new Uint8Array(this.pageCount);
+    else this.pages.fill(0, 0, this.pageCount);
+    this.dirtyPages = 0;
+    this.cowPeak = 0;
+    this.sim.at(this.childEnd, this.evChildDone, this.childGen);
+  }
+
+  /** The RDB file's size: per key type, key, value, TTL and LRU/LFU fields (§A4), plus a header. */
+  rdbBytes(): number {
+    const ks = this.server.ks;
+    // RDB_OPCODE_FREQ + 1 byte under LFU policies; RDB_OPCODE_IDLE + a length-encoded idle time under LRU
+    const lruField = this.server.lfu ? 2 : this.server.cfg.maxmemoryPolicy.includes("lru") ? 3 : 0;
+    let b = 100;
+    for (const db of ks.dbs) {
+      if (db.allN > 0) b += 6;
+      for (let i = 0; i < db.allN; i++) {
+        const k = db.all[2 * i];
+        const r = k * REC;
+        const klen = ks.rec[r + R_META] & 0xffff;
+        const vlen = ks.rec[r + R_VALLEN];
+        b += 1 + lenPrefix(klen) + klen + lenPrefix(vlen) + vlen + lruField;
+        if (ks.rec[r + R_VOLPOS] !== NO_KEY) b += 9;
+      }
+    }
+    return b;
+  }
+
+  /** A write or delete of `key` (value `vlen` bytes) while the child runs: dirty its pages. */
+  cowTouch(key: number, vlen: number): void {
+    const P = this.pageCount;
+    let h = Math.imul(key ^ this.hashSalt, 0x9e3779b1);
+    h ^= h >>> 15;
+    this.mark((h >>> 0) % P);
+    if (vlen > 44) {
+      h = Math.imul(h ^ 0x85ebca6b, 0xc2b2ae35);
+      h ^= h >>> 13;
+      const n = Math.min(P, Math.ceil(vlen / this.cfg.pageSize));
+      let p = (h >>> 0) % P;
+      for (let i = 0; i < n; i++) {
+        this.mark(p);
+        if (++p === P) p = 0;
+      }
+    }
+    const cow = this.dirtyPages * this.cfg.pageSize;
+    if (cow > this.cowPeak) {
+      this.cowPeak = cow;
+      if (cow > this.cowPeakRun) this.cowPeakRun = cow;
+      const rss = this.rssParent + cow;
+      if (rss > this.rssPeakRun) this.rssPeakRun = rss;
+    }
+    if (this.cfg.hostMemory > 0) this.checkHostMemory();
+  }
+
+  private mark(p: number): void {
+    if (this.pages[p] === 0) {
+      this.pages[p] = 1;
+      this.dirtyPages++;
+    }
+  }
+
+  /** Current copy-on-write bytes of the running child (0 without one). */
+  get cowBytes(): number {
+    return this.child === CHILD_NONE ? 0 : this.dirtyPages * this.cfg.pageSize;
+  }
+
+  /** used_memory_rss as modelled: used × fragmentation + the AOF buffer (the parent's pages). */
+  get rssParent(): number {
+    return Math.round(this.server.used * this.cfg.fragmentationRatio) + this.aofBuf;
+  }
+
+  /** The child's share of progress (current_fork_perc / 100). */
+  childProgress(): number {
+    const now = this.sim.now;
+    if (this.child === CHILD_NONE || now <= this.childStart) return 0;
+    return Math.min(1, (now - this.childStart) / (this.childEnd - this.childStart));
+  }
+
+  private checkHostMemory(): void {
+    if (this.cfg.hostMemory > 0 && this.child !== CHILD_NONE && this.rssParent + this.cowBytes > this.cfg.hostMemory) {
+      // the OOM killer kills the child: the save fails
+      this.oomKills++;
+      this.endChild(false, true);
+    }
+  }
+
+  private childDone(gen: number): void {
+    if (gen !== this.childGen || this.child === CHILD_NONE) return;
+    this.endChild(true, false);
+  }
+
+  private endChild(ok: boolean, killed: boolean): void {
+    const s = this.server;
+    const kind = this.child;
+    this.child = CHILD_NONE;
+    this.childGen++;
+    s.childActive = false;
+    s.resizePolicy = RESIZE_ENABLE;
+    if (kind === CHILD_RDB) {
+      if (ok) {
+        this.rdbSaves++;
+        this.lastBgsaveOk = true;
+        this.lastsave = this.sim.now;
+        this.dirty -= this.dirtyAtFork;
+        this.rdbLastCowSize = this.cowPeak;
+        this.rdbHasFile = true;
+        this.rdbDurableWrites = this.writesAtFork;
+        this.rdbDurableTime = this.forkTime;
+      } else if (killed) {
+        this.rdbFailed++;
+        this.lastBgsaveOk = false;
+      }
+      if (this.aofRewriteScheduled) {
+        this.aofRewriteScheduled = false;
+        this.fork(CHILD_AOF);
+      }
+    } else if (kind === CHILD_AOF && ok) {
+      this.aofRewrites++;
+      this.aofLastCowSize = this.cowPeak;
+      this.aofBaseSize = this.childRdbBytes;
+      // the new base is the child's RDB preamble; what was appended since the fork is the new incr file
+      this.aofSize = this.childRdbBytes + (this.aofSize - this.aofSizeAtFork);
+      this.aofIncrCommands = this.writes - this.writesAtFork;
+    }
+  }
+
+  get childEndUs(): number {
+    return this.childEnd;
+  }
+}
+
+function lenPrefix(n: number): number {
+  return n < 64 ? 1 : n < 16384 ? 2 : n < 2 ** 32 ? 5 : 9;
+}
+
+function grow(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+
+/** Protocol bytes of SET key value [PX ms] / DEL key as appended to the AOF (RESP multibulk). */
+export function setProtoBytes(klen: number, vlen: number, ttl: boolean): number {
+  const bulk = (n: number) => 1 + digits(n) + 2 + n + 2;
+  return (ttl ? 4 : 4) + bulk(3) + bulk(klen) + bulk(vlen) + (ttl ? bulk(4) + bulk(13) : 0);
+}
+
+export function delProtoBytes(klen: number): number {
+  const bulk = (n: number) => 1 + digits(n) + 2 + n + 2;
+  return 4 + bulk(3) + bulk(klen);
+}
