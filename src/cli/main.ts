@@ -5,6 +5,7 @@ import { calibrateCommand } from "./calibrate.ts";
 import { diffCommand } from "./diff.ts";
 import { replayCommand } from "./replay.ts";
 import { runCommand } from "./run.ts";
+import { mergeCommand, sweepCommand } from "./sweep.ts";
 
 /*
  * The `sim` command line: parses argv and hands each command to a function. One catch turns errors into
@@ -20,6 +21,8 @@ export async function main(argv: string[]): Promise<number> {
     .command(replayCommand((c) => (code = c)))
     .command(diffCommand((c) => (code = c)))
     .command(calibrateCommand((c) => (code = c)))
+    .command(sweepCommand((c) => (code = c)))
+    .command(mergeCommand((c) => (code = c)))
     .example("$0 run scenarios/late-night-pager.yaml", "simulate the classic noeviction incident")
     .example("$0 run scenarios/policy-comparison.yaml --set redis.maxmemory-policy=allkeys-lfu", "try another policy")
     .example("$0 replay scenarios/policy-comparison.yaml --redis redis://127.0.0.1:6379 --flush", "the same workload on a real Redis")

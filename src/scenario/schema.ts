@@ -474,6 +474,18 @@ export const scenarioSchema = z
     events: z.array(event).optional(),
     workload,
     output: z.object({ interval: duration().default("1s") }).strict().default({}),
+    /** `sim sweep`: scenario paths (as for --set) and the values to run each at; the product is run. */
+    sweep: z
+      .record(
+        z
+          .array(z.union([z.string(), z.number(), z.boolean()]), { invalid_type_error: "must be a list of values, e.g. [16mb, 32mb, 64mb]" })
+          .min(1, "needs at least one value"),
+      )
+      .superRefine((v, ctx) => {
+        if (Object.keys(v).length === 0) issue(ctx, `names no key: give e.g. redis.maxmemory: [16mb, 32mb]`);
+        for (const k of Object.keys(v)) if (k.startsWith("sweep")) issue(ctx, `a sweep cannot sweep itself`, [k]);
+      })
+      .optional(),
   })
   .strict()
   .superRefine((sc, ctx) => {

@@ -1,0 +1,32 @@
+import { parentPort } from "node:worker_threads";
+import { InputError } from "../errors.ts";
+import { simRun } from "./run.ts";
+
+/*
+ * A sweep worker thread: runs the points it is sent, one at a time, each into its own result directory
+ * (written atomically by simRun), and reports back.
+ */
+
+export interface PointJob {
+  index: number;
+  scenario: string;
+  sets: string[];
+  out: string;
+}
+
+export interface PointDone {
+  index: number;
+  ok: boolean;
+  error?: string;
+  input?: boolean;
+  wallSeconds?: number;
+}
+
+parentPort!.on("message", async (job: PointJob) => {
+  try {
+    const o = await simRun({ scenario: job.scenario, set: job.sets, out: job.out, quiet: true, charts: false });
+    parentPort!.postMessage({ index: job.index, ok: true, wallSeconds: o.wallSeconds } satisfies PointDone);
+  } catch (e) {
+    parentPort!.postMessage({ index: job.index, ok: false, input: e instanceof InputError, error: (e as Error).message } satisfies PointDone);
+  }
+});

@@ -1,0 +1,284 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { Worker } from "node:worker_threads";
+import { parse } from "csv-parse/sync";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { InputError } from "../errors.ts";
+import { loadScenarioFile } from "../io/scenario-file.ts";
+import { csv } from "../io/output.ts";
+import { inShard, parseShard, sweepPoints, type SweepPoint } from "../sweep/points.ts";
+import { formatDuration } from "../scenario/units.ts";
+import type { PointDone, PointJob } from "./sweep-worker.ts";
+
+/*
+ * `sim sweep`: runs every point of a scenario's `sweep:` block (the cartesian product), in parallel
+ * worker threads, each into <out>/points/<NNNN-values>/ (written atomically, so a directory that exists
+ * is a finished point). Re-running resumes: finished points are not run again. `--shard i/n` runs every
+ * n-th point only, for spreading a sweep over machines; `sim merge` puts the shards together. sweep.csv
+ * (one row per finished point: its swept values and its summary) is rewritten at the end.
+ */
+
+export interface SweepArgs {
+  scenario: string;
+  out?: string;
+  jobs?: number;
+  shard?: string;
+  quiet?: boolean;
+}
+
+export interface SweepOutcome {
+  dir: string;
+  points: number;
+  ran: number;
+  resumed: number;
+  failed: number;
+  wallSeconds: number;
+}
+
+const MANIFEST = "sweep.json";
+
+interface Manifest {
+  scenario: string;
+  name: string;
+  keys: string[];
+  points: number;
+  /** The sweep block, so that `sim merge` can list the points without the scenario file. */
+  sweep: Record<string, unknown[]>;
+}
+
+export async function simSweep(args: SweepArgs, log: (s: string) => void = () => {}): Promise<SweepOutcome> {
+  const start = performance.now();
+  const loaded = loadScenarioFile(args.scenario);
+  const sweep = loaded.scenario.sweep;
+  if (!sweep) throw new InputError(`${args.scenario}: has no sweep: block (e.g. sweep: {redis.maxmemory-policy: [allkeys-lru, allkeys-lfu], redis.maxmemory: [32mb, 64mb]})`);
+  const shard = args.shard !== undefined ? parseShard(args.shard) : null;
+  if (args.shard !== undefined && shard === null) throw new InputError(`--shard ${JSON.stringify(args.shard)}: expected i/n with 1 ≤ i ≤ n, e.g. 2/8`);
+  const jobs = args.jobs ?? availableParallelism();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs ${args.jobs}: must be a whole number of at least 1`);
+  const all = sweepPoints(sweep);
+  // every point must be a valid scenario: check them all before running any
+  for (const p of all) loadScenarioFile(args.scenario, p.sets);
+  const dir = args.out ?? join("results", `${loaded.name}-sweep`);
+  prepareDir(dir, { scenario: resolve(args.scenario), name: loaded.name, keys: Object.keys(sweep), points: all.length, sweep });
+  const mine = all.filter((p) => inShard(p, shard));
+  const pointsDir = join(dir, "points");
+  const done = new Set(finishedPoints(pointsDir));
+  const todo = mine.filter((p) => !done.has(p.dir));
+  const resumed = mine.length - todo.length;
+  const label = `${loaded.name}${shard ? ` shard ${shard.i}/${shard.n}` : ""}`;
+  if (!args.quiet)
+    process.stderr.write(`sweep ${label}: ${mine.length} points${resumed > 0 ? ` (${resumed} already finished, resumed)` : ""}, ${Math.min(jobs, Math.max(1, todo.length))} at a time\n`);
+  const failures = await runPoints(todo, args.scenario, pointsDir, Math.min(jobs, Math.max(1, todo.length)), args.quiet ? null : label);
+  writeSweepCsv(dir, all, Object.keys(sweep));
+  const wallSeconds = (performance.now() - start) / 1000;
+  const outcome = { dir, points: mine.length, ran: todo.length - failures.length, resumed, failed: failures.length, wallSeconds };
+  log(
+    `sweep ${label}: ${outcome.ran} run, ${resumed} resumed, ${failures.length} failed, in ${wallSeconds.toFixed(1)}s\n` +
+      `results: ${dir}/ (sweep.csv, points/)`,
+  );
+  if (failures.length > 0) {
+    const first = failures[0];
+    const msg = `${failures.length} of ${mine.length} sweep points failed; first: ${first.dir}: ${first.error}`;
+    if (failures.every((f) => f.input)) throw new InputError(msg);
+    throw new Error(msg);
+  }
+  return outcome;
+}
+
+function prepareDir(dir: string, manifest: Manifest): void {
+  const { keys, points } = manifest;
+  const manifestPath = join(dir, MANIFEST);
+  if (existsSync(dir)) {
+    const files = readdirSync(dir);
+    if (files.length > 0 && !files.includes(MANIFEST)) throw new InputError(`${dir}: exists and is not an evictsim sweep; refusing to write into it (choose another --out)`);
+    if (files.includes(MANIFEST)) {
+      const m = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+      if (m.points !== points || m.keys.join(",") !== keys.join(","))
+        throw new InputError(`${dir}: holds a different sweep (${m.keys.join(" × ")}, ${m.points} points); choose another --out or remove it`);
+    }
+  }
+  mkdirSync(join(dir, "points"), { recursive: true });
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+}
+
+/** Point directories that are finished (committed: a summary.csv inside; partial ones are hidden dot-dirs). */
+export function finishedPoints(pointsDir: string): string[] {
+  if (!existsSync(pointsDir)) return [];
+  const out: string[] = [];
+  for (const d of readdirSync(pointsDir)) {
+    if (d.startsWith(".")) {
+      // a point interrupted mid-write (its process was killed): never looks finished; clean it up
+      if (d.includes(".partial-")) rmSync(join(pointsDir, d), { recursive: true, force: true });
+      continue;
+    }
+    if (existsSync(join(pointsDir, d, "summary.csv"))) out.push(d);
+  }
+  return out.sort();
+}
+
+async function runPoints(
+  todo: SweepPoint[],
+  scenario: string,
+  pointsDir: string,
+  jobs: number,
+  label: string | null,
+): Promise<(SweepPoint & { error: string; input: boolean })[]> {
+  if (todo.length === 0) return [];
+  const failures: (SweepPoint & { error: string; input: boolean })[] = [];
+  const queue = [...todo];
+  const byIndex = new Map(todo.map((p) => [p.index, p]));
+  const t0 = performance.now();
+  let finished = 0;
+  let lastDraw = 0;
+  const tty = Boolean(process.stderr.isTTY);
+  const draw = (force = false) => {
+    if (label === null) return;
+    const wall = (performance.now() - t0) / 1000;
+    if (!force && wall - lastDraw < (tty ? 0.25 : 10)) return;
+    lastDraw = wall;
+    const frac = finished / todo.length;
+    const eta = finished > 0 ? (wall / finished) * (todo.length - finished) : NaN;
+    const text =
+      `sweep ${label} [${"#".repeat(Math.round(frac * 24)).padEnd(24, ".")}] ${finished}/${todo.length} points · ` +
+      `${formatDuration(Math.round(wall) * 1e6)} elapsed${Number.isFinite(eta) ? ` · ETA ${formatDuration(Math.ceil(eta) * 1e6)}` : ""}`;
+    process.stderr.write(tty ? `\r${text}\x1b[K` : `${text}\n`);
+  };
+  const workers: Worker[] = [];
+  const onSignal = () => {
+    for (const w of workers) void w.terminate();
+    process.stderr.write(`\nsim sweep: interrupted; finished points are kept, run the same command again to resume\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    await Promise.all(
+      Array.from({ length: jobs }, async () => {
+        const w = new Worker(new URL("./sweep-worker-boot.mjs", import.meta.url));
+        workers.push(w);
+        try {
+          for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+            const job: PointJob = { index: p.index, scenario, sets: p.sets, out: join(pointsDir, p.dir) };
+            const res = await new Promise<PointDone>((ok, fail) => {
+              const onMsg = (m: PointDone) => {
+                w.off("error", onErr);
+                ok(m);
+              };
+              const onErr = (e: Error) => {
+                w.off("message", onMsg);
+                fail(e);
+              };
+              w.once("message", onMsg);
+              w.once("error", onErr);
+              w.postMessage(job);
+            });
+            finished++;
+            if (!res.ok) failures.push({ ...byIndex.get(res.index)!, error: res.error ?? "failed", input: Boolean(res.input) });
+            draw();
+          }
+        } finally {
+          await w.terminate();
+        }
+      }),
+    );
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (label !== null && tty) process.stderr.write("\r\x1b[K");
+  }
+  return failures.sort((a, b) => a.index - b.index);
+}
+
+/** sweep.csv: one row per finished point, in point order: index, swept values, then its summary. */
+export function writeSweepCsv(dir: string, all: SweepPoint[], keys: string[]): number {
+  const pointsDir = join(dir, "points");
+  const finished = new Set(finishedPoints(pointsDir));
+  let header: string[] | null = null;
+  const rows: (string | number)[][] = [];
+  for (const p of all) {
+    if (!finished.has(p.dir)) continue;
+    const recs = parse(readFileSync(join(pointsDir, p.dir, "summary.csv"), "utf8"), { columns: false }) as string[][];
+    if (header === null) header = recs[0];
+    rows.push([p.index, p.dir, ...keys.map((k) => p.values[k]), ...recs[1]]);
+  }
+  const tmp = join(dir, `.sweep.csv.partial-${process.pid}`);
+  writeFileSync(tmp, csv(["point", "dir", ...keys, ...(header ?? [])], rows));
+  renameSync(tmp, join(dir, "sweep.csv"));
+  return rows.length;
+}
+
+export const sweepCommand = (setCode: (c: number) => void): CommandModule<object, SweepArgs> => ({
+  command: "sweep <scenario>",
+  describe: "Run every combination of a scenario's sweep: block in parallel; resumable; writes sweep.csv",
+  builder: (y: Argv) =>
+    y
+      .positional("scenario", { type: "string", describe: "scenario YAML file with a sweep: block", demandOption: true })
+      .option("out", { alias: "o", type: "string", describe: "sweep directory (default results/<scenario name>-sweep)" })
+      .option("jobs", { alias: "j", type: "number", describe: "points run at once, each in a worker thread (default: the number of cores)" })
+      .option("shard", { type: "string", describe: "run only the i-th of n slices (i/n, e.g. 2/8); combine the shards with sim merge" })
+      .option("quiet", { alias: "q", type: "boolean", describe: "no progress, no summary" })
+      .example("$0 sweep scenarios/policy-sweep.yaml", "8 policies × 4 sizes, on every core")
+      .example("$0 sweep scenarios/policy-sweep.yaml --jobs 1", "one point at a time")
+      .example("$0 sweep scenarios/policy-sweep.yaml --shard 3/8 --out results/shard-3", "the third of 8 slices (one machine's share)")
+      .epilogue("Interrupted? Run the same command again: finished points are kept and not re-run.") as Argv<SweepArgs>,
+  handler: async (a: ArgumentsCamelCase<SweepArgs>) => {
+    await simSweep(a, a.quiet ? undefined : (s) => process.stdout.write(s + "\n"));
+    setCode(0);
+  },
+});
+
+export interface MergeArgs {
+  dirs: string[];
+  out: string;
+  quiet?: boolean;
+}
+
+/** `sim merge`: the finished points of several shard directories of one sweep, in one sweep directory. */
+export function simMerge(args: MergeArgs, log: (s: string) => void = () => {}): { points: number; missing: number } {
+  let manifest: Manifest | null = null;
+  for (const d of args.dirs) {
+    const m = join(d, MANIFEST);
+    if (!existsSync(m)) throw new InputError(`${d}: not a sweep directory (no ${MANIFEST})`);
+    const got = JSON.parse(readFileSync(m, "utf8")) as Manifest;
+    if (manifest === null) manifest = got;
+    else if (got.points !== manifest.points || JSON.stringify(got.sweep) !== JSON.stringify(manifest.sweep))
+      throw new InputError(`${d}: holds a different sweep than ${args.dirs[0]} (${got.keys.join(" × ")}, ${got.points} points)`);
+  }
+  if (manifest === null) throw new InputError("sim merge: name at least one sweep directory");
+  prepareDir(args.out, manifest);
+  const dest = join(args.out, "points");
+  const have = new Set(finishedPoints(dest));
+  for (const d of args.dirs) {
+    if (resolve(d) === resolve(args.out)) continue;
+    for (const p of finishedPoints(join(d, "points"))) {
+      if (have.has(p)) continue;
+      cpSync(join(d, "points", p), join(dest, p), { recursive: true });
+      have.add(p);
+    }
+  }
+  const all = sweepPoints(manifest.sweep);
+  const n = writeSweepCsv(args.out, all, manifest.keys);
+  const missing = all.filter((p) => !have.has(p.dir));
+  log(
+    `merged ${args.dirs.length} directories: ${n} of ${all.length} points` +
+      (missing.length > 0 ? `; missing ${missing.length} (e.g. ${missing[0].dir}): run their shards, then merge again` : "") +
+      `\nresults: ${args.out}/ (sweep.csv, points/)`,
+  );
+  return { points: n, missing: missing.length };
+}
+
+export const mergeCommand = (setCode: (c: number) => void): CommandModule<object, MergeArgs> => ({
+  command: "merge <dirs..>",
+  describe: "Combine the shard directories of one sweep (sim sweep --shard i/n) into one, with sweep.csv",
+  builder: (y: Argv) =>
+    y
+      .positional("dirs", { type: "string", array: true, describe: "shard directories", demandOption: true })
+      .option("out", { alias: "o", type: "string", demandOption: true, describe: "the merged sweep directory" })
+      .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
+      .example("$0 merge results/shard-* --out results/policy-sweep", "after every shard finished") as Argv<MergeArgs>,
+  handler: (a: ArgumentsCamelCase<MergeArgs>) => {
+    const r = simMerge(a, a.quiet ? undefined : (s) => process.stdout.write(s + "\n"));
+    setCode(r.missing > 0 ? 2 : 0);
+  },
+});
