@@ -76,7 +76,18 @@ describe("sim run: success", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^maxmemory:2097152$/m);
     expect(r.out).toMatch(/^maxmemory_policy:allkeys-lru$/m);
-    expect(readdirSync(join(dir, "out")).sort()).toEqual(["scenario.resolved.yaml", "summary.csv", "timeseries.csv"]);
+    expect(readdirSync(join(dir, "out")).sort()).toEqual(["charts", "scenario.resolved.yaml", "summary.csv", "timeseries.csv"]);
+    expect(readdirSync(join(dir, "out", "charts")).sort()).toEqual([
+      "evictions-expirations.png",
+      "evictions-expirations.svg",
+      "hit-ratio.png",
+      "hit-ratio.svg",
+      "keys.png",
+      "keys.svg",
+      "memory.png",
+      "memory.svg",
+    ]);
+    expect(r.out).toMatch(/^charts: .*charts\/ \(4 charts, SVG and PNG\)$/m);
   });
 
   it("--help lists the options with examples", () => {

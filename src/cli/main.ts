@@ -6,6 +6,8 @@ import { diffCommand } from "./diff.ts";
 import { replayCommand } from "./replay.ts";
 import { runCommand } from "./run.ts";
 import { mergeCommand, sweepCommand } from "./sweep.ts";
+import { planCommand } from "./plan.ts";
+import { plotCommand } from "./plot.ts";
 
 /*
  * The `sim` command line: parses argv and hands each command to a function. One catch turns errors into
@@ -20,13 +22,18 @@ export async function main(argv: string[]): Promise<number> {
     .command(runCommand((c) => (code = c)))
     .command(replayCommand((c) => (code = c)))
     .command(diffCommand((c) => (code = c)))
+    .command(plotCommand((c) => (code = c)))
     .command(calibrateCommand((c) => (code = c)))
     .command(sweepCommand((c) => (code = c)))
     .command(mergeCommand((c) => (code = c)))
+    .command(planCommand((c) => (code = c)))
     .example("$0 run scenarios/late-night-pager.yaml", "simulate the classic noeviction incident")
     .example("$0 run scenarios/policy-comparison.yaml --set redis.maxmemory-policy=allkeys-lfu", "try another policy")
     .example("$0 replay scenarios/policy-comparison.yaml --redis redis://127.0.0.1:6379 --flush", "the same workload on a real Redis")
     .example("$0 diff results/policy-comparison results/policy-comparison-replay", "simulator vs server")
+    .example("$0 plot results/late-night-pager", "re-render a run's charts from its CSVs")
+    .example("$0 sweep scenarios/policy-sweep.yaml", "8 policies × 4 sizes in parallel, resumable")
+    .example("$0 plan scenarios/policy-comparison.yaml --target 'hit_ratio>=0.8'", "the smallest maxmemory that meets a target")
     .epilogue("Scenario keys, defaults and units: scenarios/reference.yaml. Exit codes: 0 ok, 1 internal error, 2 bad input.")
     .demandCommand(1, "Name a command: sim run <scenario.yaml>")
     .recommendCommands()

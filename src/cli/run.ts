@@ -16,6 +16,8 @@ export interface RunArgs {
   seed?: number;
   set?: string[];
   quiet?: boolean;
+  /** Render charts/*.svg and *.png next to the CSVs (the CLI's default; off unless asked in the API). */
+  charts?: boolean;
 }
 
 
@@ -25,7 +27,7 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
   applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
   const dirPath = args.out ?? join("results", loaded.name);
-  return runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (row, dir, onProgress) => {
+  const outcome = await runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (row, dir, onProgress) => {
     const opts: RunOptions = { name: loaded.name, onRow: row, onProgress };
     let herds: CsvStream | null = null;
     if (plan.app) {
@@ -41,6 +43,13 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
     if (result.classes) dir.write("classes.csv", csv(CLASS_COLUMNS.map((c) => c.name), result.classes));
     return result.summary;
   });
+  if (args.charts === true) {
+    // loaded on demand: jsdom takes a second to load, which commands without charts should not pay
+    const { renderRunCharts } = await import("../charts/render.ts");
+    const files = renderRunCharts(outcome.dir, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });
+    log(`charts: ${join(outcome.dir, "charts")}/ (${files.length / 2} charts, SVG and PNG)`);
+  }
+  return outcome;
 }
 
 export function applySeed(loaded: LoadedScenario, seed: number | undefined): void {
@@ -63,6 +72,7 @@ export const runCommand = (setCode: (c: number) => void): CommandModule<object, 
         describe: "override a scenario field by its path, e.g. --set redis.maxmemory=64mb (repeatable)",
       })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
+      .option("charts", { type: "boolean", default: true, describe: "render charts/*.svg and *.png after the run (--no-charts to skip)" })
       .example("$0 run scenarios/late-night-pager.yaml", "the classic incident: noeviction until writes fail")
       .example("$0 run scenarios/policy-comparison.yaml --set redis.maxmemory-policy=allkeys-lfu --out results/lfu", "another policy")
       .example("$0 run scenarios/policy-comparison.yaml --seed 7 --set redis.maxmemory=64mb", "another seed and size") as Argv<RunArgs>,
