@@ -8,6 +8,7 @@ import { runCommand } from "./run.ts";
 import { mergeCommand, sweepCommand } from "./sweep.ts";
 import { planCommand } from "./plan.ts";
 import { plotCommand } from "./plot.ts";
+import { checkCommand } from "./check.ts";
 
 /*
  * The `sim` command line: parses argv and hands each command to a function. One catch turns errors into
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(sweepCommand((c) => (code = c)))
     .command(mergeCommand((c) => (code = c)))
     .command(planCommand((c) => (code = c)))
+    .command(checkCommand((c) => (code = c)))
     .example("$0 run scenarios/late-night-pager.yaml", "simulate the classic noeviction incident")
     .example("$0 run scenarios/policy-comparison.yaml --set redis.maxmemory-policy=allkeys-lfu", "try another policy")
     .example("$0 replay scenarios/policy-comparison.yaml --redis redis://127.0.0.1:6379 --flush", "the same workload on a real Redis")

@@ -1,0 +1,67 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { simCheck } from "../src/cli/check.ts";
+
+const sim = (args: string[]) => {
+  const r = spawnSync(process.execPath, [join(process.cwd(), "bin/sim.js"), ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const file = (text: string) => {
+  const f = join(mkdtempSync(join(tmpdir(), "evictsim-check-")), "x.yaml");
+  writeFileSync(f, text);
+  return f;
+};
+const ids = (f: string, set: string[] = []) => simCheck({ scenario: f, set }).risks.map((r) => `${r.severity} ${r.id}`);
+
+describe("sim check", () => {
+  it("flags late-night-pager's noeviction + sessions without TTL with the simulated time writes fail (exit 1); the fixed variant passes (exit 0)", () => {
+    const bad = sim(["check", "scenarios/late-night-pager.yaml"]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^HIGH {3}noeviction-full: noeviction: writes fail from 6 h 53 min \(simulated\): 72,817 writes rejected with -OOM in 8 h/m);
+    const good = sim(["check", "scenarios/late-night-pager-fixed.yaml"]);
+    expect(good.code).toBe(0);
+    expect(good.out).toMatch(/^ok: no risk found$/m);
+  });
+
+  const base = (redis: string, extra = "") =>
+    file(`duration: 60s
+redis: { ${redis} }
+workload:
+  rate: 2000
+  classes:
+    - { name: c, keys: 50000, value-size: 500, popularity: zipf, ttl: { ttl: 10m, jitter: 10% } }
+    - { name: s, keys: unbounded, mode: explicit, ops: { get: 1 }, new-keys: 50%, value-size: 500 }
+${extra}`);
+
+  it("each rule on a scenario made to break it", () => {
+    // volatile-lru where the growing keys have no TTL: behaves like noeviction
+    expect(ids(base("maxmemory: 10mb, maxmemory-policy: volatile-lru"))).toEqual(["high volatile-without-ttl", "medium eviction-rate"]);
+    // no maxmemory while memory grows
+    expect(ids(base("maxmemory-policy: allkeys-lru"))).toEqual(["high maxmemory-unset"]);
+    // maxmemory above the host's RAM
+    expect(ids(base("maxmemory: 2gb, maxmemory-policy: allkeys-lru", "host: { memory: 1gb }"))).toEqual(["high maxmemory-above-host"]);
+    // noeviction that has not failed yet but grows toward its limit
+    expect(ids(base("maxmemory: 200mb, maxmemory-policy: noeviction"))).toEqual(["high noeviction-growth"]);
+    // always-fsync on a hard disk
+    expect(ids(base("maxmemory: 200mb, maxmemory-policy: allkeys-lru, appendonly: yes, appendfsync: always", "persistence: { disk: hdd }"))).toEqual(["high appendfsync-always-slow-disk"]);
+    // transparent huge pages with snapshots
+    expect(ids(base(`maxmemory: 200mb, maxmemory-policy: allkeys-lru, save: "30 100"`, "persistence: { transparent-huge-pages: yes }"))).toEqual(["high thp-with-fork"]);
+    // a cache far too small: evicting hundreds of keys a second
+    expect(ids(base("maxmemory: 3mb, maxmemory-policy: allkeys-lru"))).toEqual(["medium eviction-rate"]);
+  });
+
+  it("a hot key with one fixed TTL and no protection is a stampede risk; jitter or xfetch clears it", () => {
+    const hot = (ttl: string, extra = "") =>
+      file(`duration: 20s
+redis: { maxmemory: 100mb, maxmemory-policy: allkeys-lru }
+workload: { rate: 1000, classes: [{ name: hot, keys: 10, ttl: ${ttl}${extra} }] }
+database: { query-time: 40ms }
+`);
+    expect(ids(hot("30s"))).toEqual(["medium synchronized-ttl"]);
+    expect(ids(hot("{ ttl: 30s, jitter: 10% }"))).toEqual([]);
+    expect(ids(hot("30s", ", mitigation: xfetch"))).toEqual([]);
+  });
+});
