@@ -312,23 +312,27 @@ export class Runner {
     const p = server.persistence;
     const now = this.sim.now;
     let saveUs = 0;
-    if (p === null || !p.enabled) server.flushall();
-    else {
-      if (graceful) {
-        // SHUTDOWN saves synchronously when save points exist (AOF: the buffer is fsynced)
-        if (p.cfg.savePoints.length > 0) saveUs = Math.round((server.used / p.cfg.saveBytesPerSec) * 1e6);
-      } else {
-        const dp = p.durablePoint(e.powerLoss);
-        this.writesLost += p.writes - dp.writes;
-        if (dp.time < 0) server.flushall();
-        else {
-          // the keys last written after the durable point are not in the file
-          for (const db of server.ks.dbs)
-            for (let i = db.allN - 1; i >= 0; i--) {
-              const k = db.all[2 * i];
-              if (p.lastWriteOf(k) > dp.time) server.deleteKey(k);
-            }
-        }
+    if (p === null || (graceful && !p.enabled)) {
+      server.flushall();
+      p?.afterRestart();
+    } else if (graceful) {
+      // SHUTDOWN: a synchronous SAVE when save points exist (AOF: the buffer is written and fsynced)
+      if (p.cfg.savePoints.length > 0) saveUs = Math.round((server.used / p.cfg.saveBytesPerSec) * 1e6);
+      p.snapshotNow();
+      p.afterRestart();
+    } else {
+      const dp = p.durablePoint(e.powerLoss);
+      this.writesLost += p.writes - dp.writes;
+      // the child dies with its parent (before the keys go, so that their deletion copies no page)
+      p.afterRestart();
+      if (dp.time < 0) server.flushall();
+      else {
+        // the keys created after the durable point are not in the files
+        for (const db of server.ks.dbs)
+          for (let i = db.allN - 1; i >= 0; i--) {
+            const k = db.all[2 * i];
+            if (p.bornAtOf(k) >= dp.time) server.deleteKey(k);
+          }
       }
       p.afterRestart();
     }

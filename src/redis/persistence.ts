@@ -33,16 +33,17 @@ import type { RedisServer } from "./server.ts";
  * - AOF: each write command appends its protocol bytes. `always`: write + fdatasync in the main thread
  *   once per event-loop iteration, group-committing every write that arrived while the previous fsync
  *   ran (every command, reads too, waits for it). `everysec`: a background fsync at most once a second;
- *   if one is still running when the next is due the write is postponed, and after 2 s the main thread
- *   writes anyway and blocks until the fsync ends (aof_delayed_fsync). `no`: the kernel writes back
+ *   while one runs, writes are postponed (aof_buf grows) from the first write that finds it running, and
+ *   2 s later the main thread writes anyway and blocks until the fsync ends (aof_delayed_fsync). `no`: the kernel writes back
  *   pages older than 30 s, every 5 s. An event-loop iteration is not modelled as such: a write that
  *   arrives when the main thread is idle starts its own iteration.
  * - Durability: a crash (power loss by default) loses acknowledged writes newer than the durable point:
  *   with AOF always none; everysec, those after the start of the last completed fsync; no, the last
  *   ~30 s; RDB only, everything since the fork of the last completed snapshot; no persistence, all.
- *   On restart the keys last written after the durable point are gone (keys deleted after it are not
- *   brought back: a small overcount of what survives), and the load takes keys / 1M/s + bytes / 500 MB/s
- *   (+ the AOF tail at 300k commands/s), during which every command gets -LOADING.
+ *   On restart the keys created after the durable point are gone (a key overwritten after it survives
+ *   with its older value; keys deleted after it are not brought back: a small undercount of what
+ *   survives), and the load takes keys / 1M/s + bytes / 500 MB/s (+ the AOF tail at 300k commands/s),
+ *   during which every command gets -LOADING. A SHUTDOWN (restart event) saves first and loses nothing.
  */
 
 export const FSYNC_ALWAYS = 0;
@@ -136,6 +137,7 @@ export class Persistence {
   private writesAtFork = 0;
   private forkTime = 0;
   private aofSizeAtFork = 0;
+  private usedAtFork = 0;
   private childRdbBytes = 0;
   private pages = new Uint8Array(0);
   private pageCount = 0;
@@ -173,8 +175,13 @@ export class Persistence {
   private wbWrites: number[] = [];
   /** Bytes in aof_buf (written to the file at the next iteration; accumulates while postponed). */
   aofBuf = 0;
-  /** Per key: time of its last write (µs); for what survives a crash. */
-  private lastWrite: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** Per key: when it was last created (dbAdd), µs + 1 (0 = unknown); for what survives a crash. */
+  private bornAt: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** Acknowledged writes at the last restart (what an earlier crash already accounted for). */
+  private writesAtRestart = 0;
+  /** everysec: acknowledged writes when the current postponement began. */
+  private writesAtPostpone = 0;
+  private readonly evPostponeCheck: number;
 
   /** Main thread blocked until (fork stall, always-fsync, delayed write). */
   blockedUntil = 0;
@@ -193,11 +200,13 @@ export class Persistence {
     this.evChildDone = sim.on((gen) => this.childDone(gen));
     this.evFsyncDone = sim.on(() => this.fsyncDone());
     this.evSecond = sim.on(() => this.everySecond());
+    this.evPostponeCheck = sim.on((gen) => this.postponeCheck(gen));
     if (cfg.appendonly && cfg.appendfsync !== FSYNC_ALWAYS) sim.after(1_000_000, this.evSecond);
   }
 
+  /** Whether a restart loads data: save points, AOF, or a snapshot taken by a BGSAVE / SHUTDOWN. */
   get enabled(): boolean {
-    return this.cfg.savePoints.length > 0 || this.cfg.appendonly;
+    return this.cfg.savePoints.length > 0 || this.cfg.appendonly || this.rdbHasFile;
   }
 
   // ============================== writes ==============================
@@ -215,8 +224,6 @@ export class Persistence {
     const now = this.sim.now;
     this.dirty++;
     this.writes++;
-    if (key >= this.lastWrite.length) this.lastWrite = grow(this.lastWrite, Math.max(1024, key + 1, this.lastWrite.length * 2));
-    this.lastWrite[key] = now;
     let reply = (this.blockedUntil > now ? this.blockedUntil : now) + this.cfg.commandUs;
     if (this.cfg.appendonly) {
       this.aofSize += protoBytes;
@@ -226,7 +233,16 @@ export class Persistence {
       else if (f === FSYNC_ALWAYS) {
         // no-appendfsync-on-rewrite: no fsync while a child exists; durable like `no`
         this.noteWriteback(now);
-      } else if (f === FSYNC_EVERYSEC && this.postponedSince >= 0) this.aofBuf += protoBytes;
+      } else if (f === FSYNC_EVERYSEC && this.fsyncEnd > now && this.blockedUntil < this.fsyncEnd && !(this.cfg.noAppendfsyncOnRewrite && this.child !== CHILD_NONE)) {
+        // the background fsync is still running: the write() is postponed (aof_buf grows); if it still
+        // runs 2 s later, Redis writes anyway and the main thread blocks until the fsync ends
+        if (this.postponedSince < 0) {
+          this.postponedSince = now;
+          this.writesAtPostpone = this.writes - 1;
+          this.sim.at(now + AOF_POSTPONE_US, this.evPostponeCheck, this.fsyncGen);
+        }
+        this.aofBuf += protoBytes;
+      }
       else if (f === FSYNC_NO) this.noteWriteback(now);
     }
     const lat = Math.max(1, Math.round(reply - now));
@@ -291,50 +307,56 @@ export class Persistence {
       this.noteWriteback(now);
       return;
     }
-    if (this.writes === this.aofDurableWrites && this.fsyncEnd < 0) return;
-    if (this.fsyncEnd >= 0) {
-      // the previous fsync is still running: postpone the write (aof_buf grows) ...
-      if (this.postponedSince < 0) this.postponedSince = now;
-      else if (now - this.postponedSince >= AOF_POSTPONE_US) {
-        // ... and after 2 s write anyway: write() blocks the main thread until the fsync ends
-        this.aofDelayedFsync++;
-        if (this.fsyncEnd > this.blockedUntil) this.blockedUntil = this.fsyncEnd;
-        this.postponedSince = -1;
-        this.aofBuf = 0;
-      }
-      return;
-    }
+    // one background fsync at a time; the next starts at the first tick after it ends
+    if (this.writes === this.aofDurableWrites || this.fsyncEnd >= 0) return;
     this.startFsync(now);
   }
 
+  /** 2 s after a postponement began: if that fsync still runs, write anyway and block until it ends. */
+  private postponeCheck(gen: number): void {
+    if (gen !== this.fsyncGen || this.postponedSince < 0 || this.fsyncEnd <= this.sim.now) return;
+    this.aofDelayedFsync++;
+    if (this.fsyncEnd > this.blockedUntil) this.blockedUntil = this.fsyncEnd;
+    this.postponedSince = -1;
+    this.aofBuf = 0;
+  }
+
+  private fsyncGen = 0;
+
   private startFsync(now: number): void {
+    this.fsyncGen++;
     const d = this.cfg.fsync.sample(this.rng);
     this.recordFsync(d);
     this.fsyncEnd = now + d;
     this.fsyncCoversWrites = this.writes;
     this.fsyncCoversTime = now;
     this.lastFsyncStart = now;
-    this.postponedSince = -1;
-    this.aofBuf = 0;
     this.sim.at(this.fsyncEnd, this.evFsyncDone);
   }
 
   private fsyncDone(): void {
     this.fsyncEnd = -1;
+    // a postponed write goes out now that the fsync is over
+    this.postponedSince = -1;
+    this.aofBuf = 0;
     this.aofDurableWrites = this.fsyncCoversWrites;
     this.aofDurableTime = this.fsyncCoversTime;
   }
 
   // ============================== durability ==============================
 
-  /** The durable point (writes, time) for a crash of `kind` now: what survives. time −1 = nothing. */
+  /**
+   * The durable point for a crash now: the writes that survive, and the time T such that the writes made
+   * before T survive (events at a time run before the requests at that time, so a fork or an fsync at T
+   * covers exactly the writes before T). time −1 = nothing survives.
+   */
   durablePoint(powerLoss: boolean): { writes: number; time: number } {
     const now = this.sim.now;
     if (this.cfg.appendonly) {
       const f = this.cfg.appendfsync;
       if (!powerLoss) {
         // a process crash: what write() handed to the kernel survives; aof_buf (postponed) does not
-        if (f === FSYNC_EVERYSEC && this.postponedSince >= 0) return { writes: this.writesAt(this.postponedSince), time: this.postponedSince };
+        if (f === FSYNC_EVERYSEC && this.postponedSince >= 0) return { writes: this.writesAtPostpone, time: this.postponedSince };
         return { writes: this.writes, time: now };
       }
       const noFsync = f === FSYNC_NO || (this.cfg.noAppendfsyncOnRewrite && this.child !== CHILD_NONE);
@@ -346,19 +368,24 @@ export class Persistence {
         return { writes: this.writes, time };
       }
       if (f === FSYNC_EVERYSEC && !noFsync) return { writes: this.aofDurableWrites, time: this.aofDurableTime };
-      // kernel writeback: pages older than 30 s, written every 5 s
+      // kernel writeback: pages older than 30 s, written every 5 s (and, under no-appendfsync-on-rewrite,
+      // whatever the fsyncs before the child made durable)
       const cutoff = Math.floor((now - WRITEBACK_AGE_US) / WRITEBACK_PERIOD_US) * WRITEBACK_PERIOD_US;
-      return { writes: this.writesAt(cutoff), time: Math.max(0, cutoff) };
+      const wb = { writes: this.writesAt(cutoff), time: Math.max(0, cutoff) };
+      if (f !== FSYNC_NO && this.aofDurableWrites > wb.writes) return { writes: this.aofDurableWrites, time: this.aofDurableTime };
+      return wb;
     }
     if (this.rdbHasFile) return { writes: this.rdbDurableWrites, time: this.rdbDurableTime };
-    return { writes: 0, time: -1 };
+    // nothing persisted: everything since the last (re)start is lost
+    return { writes: this.writesAtRestart, time: -1 };
   }
 
   /** Writes acknowledged by time t (from the per-second history; before it, 0). */
   private writesAt(t: number): number {
     const sec = Math.floor(t / 1_000_000);
     let w = 0;
-    for (let i = 0; i < this.wbTimes.length && this.wbTimes[i] <= sec; i++) w = this.wbWrites[i];
+    // the entry of second s holds the writes made up to its last write, all before t when s < t's second
+    for (let i = 0; i < this.wbTimes.length && this.wbTimes[i] < sec; i++) w = this.wbWrites[i];
     return w;
   }
 
@@ -367,9 +394,20 @@ export class Persistence {
     return this.writes - this.durablePoint(true).writes;
   }
 
-  /** Last write time of `key` (µs), −1 if never written. */
-  lastWriteOf(key: number): number {
-    return key < this.lastWrite.length && this.lastWrite[key] > 0 ? this.lastWrite[key] : -1;
+  /** A key was added to the keyspace now (not an overwrite). */
+  noteBorn(key: number): void {
+    if (key >= this.bornAt.length) this.bornAt = grow(this.bornAt, Math.max(1024, key + 1, this.bornAt.length * 2));
+    this.bornAt[key] = this.sim.now + 1;
+  }
+
+  /**
+   * When `key` was created (µs), −1 if unknown. A crash keeps the keys that existed at the durable point
+   * (an overwrite after it leaves the older value in the file: the key survives, with that value) and
+   * drops the keys created after it. Keys deleted after the durable point are not brought back: a small
+   * undercount of what survives.
+   */
+  bornAtOf(key: number): number {
+    return key < this.bornAt.length && this.bornAt[key] > 0 ? this.bornAt[key] - 1 : -1;
   }
 
   /** Load time (µs) of the persisted dataset of `keys` keys and `bytes` bytes. */
@@ -392,8 +430,22 @@ export class Persistence {
     this.lastsave = this.sim.now;
     this.rdbDurableWrites = this.aofDurableWrites = this.writes;
     this.rdbDurableTime = this.aofDurableTime = this.sim.now;
+    this.writesAtRestart = this.writes;
+    // what was loaded is what the files hold; a fresh process has no failed bgsave
+    this.rdbHasFile = this.rdbHasFile || this.cfg.savePoints.length > 0;
+    this.lastBgsaveOk = true;
+    this.lastBgsaveTry = -Infinity;
     this.wbTimes = [];
     this.wbWrites = [];
+  }
+
+  /** SHUTDOWN with save points (or SAVE): a synchronous snapshot of everything now. */
+  snapshotNow(): void {
+    this.rdbHasFile = true;
+    this.rdbDurableWrites = this.aofDurableWrites = this.writes;
+    this.rdbDurableTime = this.aofDurableTime = this.sim.now;
+    this.lastsave = this.sim.now;
+    this.dirty = 0;
   }
 
   // ============================== fork, child, COW ==============================
@@ -423,7 +475,7 @@ export class Persistence {
     }
   }
 
-  /** BGSAVE (manual): starts now, or after a running AOF rewrite. */
+  /** BGSAVE (manual): starts now; refused (as Redis replies an error) while a child exists. */
   bgsave(): void {
     if (this.child === CHILD_NONE) this.fork(CHILD_RDB);
   }
@@ -450,8 +502,14 @@ export class Persistence {
     s.resizePolicy = RESIZE_AVOID;
     this.dirtyAtFork = this.dirty;
     this.writesAtFork = this.writes;
+    if (this.cfg.appendonly && this.cfg.appendfsync === FSYNC_ALWAYS) {
+      // every acknowledged write so far was fsynced (for no-appendfsync-on-rewrite's durable point)
+      this.aofDurableWrites = this.writes;
+      this.aofDurableTime = now;
+    }
     this.forkTime = now;
     this.aofSizeAtFork = this.aofSize;
+    this.usedAtFork = used;
     this.childRdbBytes = this.rdbBytes();
     const secs = Math.max(used / this.cfg.saveBytesPerSec, this.childRdbBytes / this.cfg.diskWriteBytesPerSec);
     this.childStart = now + forkUs;
@@ -501,7 +559,7 @@ export class Persistence {
         if (++p === P) p = 0;
       }
     }
-    const cow = this.dirtyPages * this.cfg.pageSize;
+    const cow = Math.min(this.dirtyPages * this.cfg.pageSize, this.usedAtFork);
     if (cow > this.cowPeak) {
       this.cowPeak = cow;
       if (cow > this.cowPeakRun) this.cowPeakRun = cow;
@@ -520,7 +578,7 @@ export class Persistence {
 
   /** Current copy-on-write bytes of the running child (0 without one). */
   get cowBytes(): number {
-    return this.child === CHILD_NONE ? 0 : this.dirtyPages * this.cfg.pageSize;
+    return this.child === CHILD_NONE ? 0 : Math.min(this.dirtyPages * this.cfg.pageSize, this.usedAtFork);
   }
 
   /** used_memory_rss as modelled: used × fragmentation + the AOF buffer (the parent's pages). */

@@ -336,6 +336,7 @@ export class RedisServer {
       this.used += db.main.add(this.resizePolicy, this.expandAllowed);
       this.used += entry;
       ks.link(key, db, this.lfu ? lfuInitial(lfuTimeInMinutes(this.nowMs)) : this.lruclock);
+      this.persistence?.noteBorn(key);
       if (this.exactLru) ks.lruPushHead(key);
       if (this.opt !== null) this.opt.record(key, this.nextAccess);
     }
