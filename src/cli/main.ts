@@ -9,6 +9,7 @@ import { mergeCommand, sweepCommand } from "./sweep.ts";
 import { planCommand } from "./plan.ts";
 import { plotCommand } from "./plot.ts";
 import { checkCommand } from "./check.ts";
+import { initCommand } from "./init.ts";
 
 /*
  * The `sim` command line: parses argv and hands each command to a function. One catch turns errors into
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(mergeCommand((c) => (code = c)))
     .command(planCommand((c) => (code = c)))
     .command(checkCommand((c) => (code = c)))
+    .command(initCommand((c) => (code = c)))
     .example("$0 run scenarios/late-night-pager.yaml", "simulate the classic noeviction incident")
     .example("$0 run scenarios/policy-comparison.yaml --set redis.maxmemory-policy=allkeys-lfu", "try another policy")
     .example("$0 replay scenarios/policy-comparison.yaml --redis redis://127.0.0.1:6379 --flush", "the same workload on a real Redis")
@@ -36,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     .example("$0 plot results/late-night-pager", "re-render a run's charts from its CSVs")
     .example("$0 sweep scenarios/policy-sweep.yaml", "8 policies × 4 sizes in parallel, resumable")
     .example("$0 plan scenarios/policy-comparison.yaml --target 'hit_ratio>=0.8'", "the smallest maxmemory that meets a target")
+    .example("$0 init --conf /etc/redis/redis.conf --info info.txt --sizes sizes.csv", "a starting scenario from production")
     .epilogue("Scenario keys, defaults and units: scenarios/reference.yaml. Exit codes: 0 ok, 1 internal error, 2 bad input.")
     .demandCommand(1, "Name a command: sim run <scenario.yaml>")
     .recommendCommands()

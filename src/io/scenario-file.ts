@@ -32,7 +32,12 @@ export function traceScenario(trace: string, set: string[] = []): LoadedScenario
 }
 
 function scenarioFromText(text: string, file: string, set: string[]): LoadedScenario {
-  const scenario = parseScenario(text, { file, set });
+  const readConf = (p: string) => {
+    const abs = isAbsolute(p) ? p : resolve(dirname(file), p);
+    if (!existsSync(abs)) throw new InputError(`${file}: redis.conf: ${JSON.stringify(p)}: no such file (looked for ${abs})`);
+    return { text: readFileSync(abs, "utf8"), file: p };
+  };
+  const scenario = parseScenario(text, { file, set, readConf });
   const name = scenario.name ?? basename(file, extname(file));
   let tracePath: string | undefined;
   if (scenario.workload.trace) {
@@ -48,6 +53,8 @@ export function resolvedYaml(l: LoadedScenario, outDir: string, seed: number): s
   const sc = structuredClone(l.scenario) as Scenario;
   sc.name = l.name;
   sc.seed = seed;
+  // the redis.conf's values are filled in above: the resolved scenario stands on its own
+  delete sc.redis.conf;
   if (sc.workload.trace && l.tracePath) sc.workload.trace.path = relative(outDir, l.tracePath);
   const head = `# The scenario of this run with every default filled in (evictsim).\n# Re-run it with: sim run ${join(outDir, "scenario.resolved.yaml")}\n`;
   return head + stringify(sc, { lineWidth: 0 });

@@ -1,5 +1,6 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import type { ZodIssue } from "zod";
+import { confToScenarioRedis, parseRedisConf } from "../conf/redis-conf.ts";
 import { InputError } from "../errors.ts";
 import { knownKeys, scenarioSchema, type Scenario } from "./schema.ts";
 
@@ -15,6 +16,11 @@ export interface ParseOptions {
   file?: string;
   /** Overrides by dotted path, as given to `--set path=value` (value parsed as YAML). */
   set?: string[];
+  /**
+   * Reads the redis.conf named by `redis.conf` (path as written, relative to the scenario): its text and
+   * the name to show. Absent: a scenario naming a redis.conf is an error (the caller has no files).
+   */
+  readConf?: (path: string) => { text: string; file: string };
 }
 
 function editDistance(a: string, b: string): number {
@@ -103,6 +109,26 @@ function applySet(doc: Document, sets: string[], file: string): void {
   }
 }
 
+/**
+ * `redis: { conf: ./redis.conf }`: the directives of the file the simulator models fill the redis
+ * fields the scenario does not set (fields written in the scenario win). A value Redis would refuse to
+ * start with is an error naming the file and line.
+ */
+function applyConf(doc: Document, file: string, opts: ParseOptions): void {
+  const path = doc.getIn(["redis", "conf"]);
+  if (path === undefined) return;
+  if (typeof path !== "string" || path === "") throw new InputError(`${file}: redis.conf: ${JSON.stringify(path)} is not a path to a redis.conf file`);
+  if (!opts.readConf) throw new InputError(`${file}: redis.conf: reading ${JSON.stringify(path)} needs file access (use sim run, or inline the values)`);
+  const { text, file: confFile } = opts.readConf(path);
+  const mapping = confToScenarioRedis(parseRedisConf(text, confFile));
+  const bad = mapping.warnings.filter((w) => /refuses|not used|invalid|not one of/.test(w.message));
+  if (bad.length > 0) throw new InputError(bad.map((w) => `${confFile}:${w.line}: ${w.message}`).join("\n"));
+  for (const f of mapping.fields) {
+    if (doc.hasIn(["redis", f.field])) continue;
+    doc.setIn(["redis", f.field], f.value);
+  }
+}
+
 export function parseScenario(text: string, opts: ParseOptions = {}): Scenario {
   const file = opts.file ?? "scenario";
   const lc = new LineCounter();
@@ -117,6 +143,7 @@ export function parseScenario(text: string, opts: ParseOptions = {}): Scenario {
     throw new InputError(`${file}: a scenario is a YAML mapping with redis, workload, … sections; found ${what}`);
   }
   if (opts.set?.length) applySet(doc, opts.set, file);
+  applyConf(doc, file, opts);
   let input: unknown;
   try {
     input = doc.toJS({ maxAliasCount: 100 });

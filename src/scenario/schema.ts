@@ -336,6 +336,8 @@ export const DISK_PRESETS: Record<string, { p50: string; p99: string; write: str
 
 export const redisSection = z
   .object({
+    /** A redis.conf whose modelled directives fill the fields not written here (parse.ts applyConf). */
+    conf: z.string().optional(),
     maxmemory: memory().default(0),
     "maxmemory-policy": oneOf(POLICY_NAMES as [string, ...string[]]).default("noeviction"),
     "maxmemory-samples": int(1, 64).default(5),

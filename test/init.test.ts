@@ -1,0 +1,638 @@
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import yargs from "yargs";
+import { simInit, initCommand, buildInitScenario } from "../src/cli/init.ts";
+import { simRun } from "../src/cli/run.ts";
+import { inferAllocator, infoToScenario, parseInfo } from "../src/conf/info.ts";
+import { confToScenarioRedis, parseRedisConf, REDIS_DEFAULT_SAVE, splitArgs } from "../src/conf/redis-conf.ts";
+import { fitSizes, parseSizes, valueLenFromMemoryUsage, encodingOf } from "../src/conf/sizes.ts";
+import { InputError } from "../src/errors.ts";
+import { allocatorFn } from "../src/redis/alloc.ts";
+import { memoryUsage } from "../src/redis/memory.ts";
+import { parseScenario } from "../src/scenario/parse.ts";
+import { loadScenarioFile } from "../src/io/scenario-file.ts";
+import { hasRedisServer, startRedis, type RunningRedis } from "./redis-server.ts";
+
+/*
+ * sim init: redis.conf (as config.c reads it), INFO all and MEMORY USAGE samples → a commented scenario
+ * that sim run accepts, every inferred value traceable to its source. The Debian package's redis.conf
+ * and an INFO all captured from a private redis-server are used where present.
+ */
+
+const tmp = () => mkdtempSync(join(tmpdir(), "evictsim-init-"));
+const DEBIAN_CONF = "/etc/redis/redis.conf";
+const readable = (p: string) => {
+  try {
+    accessSync(p, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const debianConf = existsSync(DEBIAN_CONF) && readable(DEBIAN_CONF);
+if (!debianConf) console.warn(`init.test: ${DEBIAN_CONF} ${existsSync(DEBIAN_CONF) ? "is not readable by this user" : "is absent (no redis-server package)"}: the Debian redis.conf tests are skipped`);
+if (!hasRedisServer) console.warn("init.test: no redis-server on the PATH: the live INFO all test is skipped");
+
+/** The 1-based line of the first line matching `re` in `text` (an independent look at the file). */
+const lineOf = (text: string, re: RegExp) => text.split("\n").findIndex((l) => re.test(l)) + 1;
+
+const expectInputError = (f: () => unknown, re: RegExp) => {
+  let err: unknown;
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(InputError);
+  expect((err as Error).message).toMatch(re);
+};
+
+describe("redis.conf: sdssplitargs", () => {
+  it("splits on whitespace and reads double and single quotes as Redis does", () => {
+    expect(splitArgs("maxmemory   2gb")).toEqual(["maxmemory", "2gb"]);
+    expect(splitArgs('proc-title-template "{title} {listen-addr} {server-mode}"')).toEqual(["proc-title-template", "{title} {listen-addr} {server-mode}"]);
+    expect(splitArgs('notify-keyspace-events ""')).toEqual(["notify-keyspace-events", ""]);
+    expect(splitArgs('requirepass "a\\x41\\n\\t\\"b\\\\"')).toEqual(["requirepass", 'aA\n\t"b\\']);
+    expect(splitArgs("requirepass 'it\\'s a \\n'")).toEqual(["requirepass", "it's a \\n"]);
+    expect(splitArgs("a\tb \t c")).toEqual(["a", "b", "c"]);
+    expect(splitArgs('dir "/var/lib/my redis"')).toEqual(["dir", "/var/lib/my redis"]);
+  });
+  it("refuses unbalanced quotes and a closing quote glued to more text", () => {
+    expect(splitArgs('requirepass "secret')).toBeNull();
+    expect(splitArgs("requirepass 'secret")).toBeNull();
+    expect(splitArgs('requirepass "abc"def')).toBeNull();
+  });
+});
+
+describe("redis.conf: directives", () => {
+  const TEXT = [
+    "# a comment",
+    "   # an indented comment",
+    "MaxMemory 100MB",
+    "maxmemory 2gb",
+    "maxmemory-policy ALLKEYS-LFU",
+    "save 900 1",
+    "save 300 10",
+    "include /etc/redis/local.conf",
+    "hz 1000",
+    "maxmemory-samples 100",
+    "lfu-log-factor 1.5",
+    "appendonly yes # with a comment",
+    "appendfsync always\r",
+    "bind 127.0.0.1 -::1",
+    'requirepass "unterminated',
+    "databases 32",
+    "",
+  ].join("\n");
+
+  it("reads names case-insensitively, the last occurrence wins, save accumulates, includes are listed", () => {
+    const c = parseRedisConf(TEXT, "x.conf");
+    expect(c.directives.get("maxmemory")).toEqual({ name: "maxmemory", args: ["2gb"], line: 4, lines: [3, 4] });
+    expect(c.directives.get("save")).toEqual({ name: "save", args: ["900", "1", "300", "10"], line: 7, lines: [6, 7] });
+    expect(c.directives.get("appendfsync")!.args).toEqual(["always"]); // \r\n trimmed
+    expect(c.directives.get("bind")!.args).toEqual(["127.0.0.1", "-::1"]);
+    expect(c.includes).toEqual([{ path: "/etc/redis/local.conf", line: 8 }]);
+    expect(c.warnings).toEqual([{ line: 15, message: expect.stringMatching(/unbalanced quotes/) }]);
+  });
+
+  it('save "" clears the save points of earlier lines; a quoted list is split', () => {
+    expect(parseRedisConf('save 900 1\nsave ""\nsave 60 5\n').directives.get("save")!.args).toEqual(["60", "5"]);
+    expect(parseRedisConf('save 900 1\nsave ""\n').directives.get("save")!.args).toEqual([]);
+    expect(parseRedisConf('save "3600 1 300 100"\n').directives.get("save")!.args).toEqual(["3600", "1", "300", "100"]);
+    const bad = parseRedisConf("save 0 1\nsave 10\n");
+    expect(bad.warnings.map((w) => w.line)).toEqual([1, 2]);
+    expect(bad.directives.has("save")).toBe(false);
+  });
+
+  it("maps what the simulator models, with the line each came from; invalid values are warnings with their line", () => {
+    const m = confToScenarioRedis(parseRedisConf(TEXT, "x.conf"));
+    const f = Object.fromEntries(m.fields.map((x) => [x.field, x]));
+    expect(f.maxmemory).toMatchObject({ value: "2gb", from: "x.conf:4" });
+    expect(f["maxmemory-policy"]).toMatchObject({ value: "allkeys-lfu", from: "x.conf:5" });
+    expect(f.save).toMatchObject({ value: "900 1 300 10", from: "x.conf:6,7" });
+    expect(f.hz).toMatchObject({ value: 500, from: "x.conf:9", note: "Redis clamps hz 1000 to 500" });
+    expect(f.appendfsync).toMatchObject({ value: "always", from: "x.conf:13" });
+    expect(f.databases).toMatchObject({ value: 16, from: "x.conf:16" });
+    expect(f["maxmemory-samples"]).toBeUndefined();
+    expect(f["lfu-log-factor"]).toBeUndefined();
+    expect(f.appendonly).toBeUndefined();
+    const w = (line: number) => m.warnings.filter((x) => x.line === line).map((x) => x.message).join(" | ");
+    expect(w(10)).toMatch(/maxmemory-samples: 100 must be between 1 and 64; Redis refuses/);
+    expect(w(11)).toMatch(/lfu-log-factor: "1.5" is not a whole number/);
+    expect(w(12)).toMatch(/appendonly: takes one argument, found 5 \(# starts a comment only at the beginning of a line\)/);
+    expect(w(8)).toMatch(/include \/etc\/redis\/local.conf: not followed/);
+    expect(w(16)).toMatch(/databases 32: the simulator models at most 16/);
+    expect(m.notes).toEqual(["x.conf:8: include /etc/redis/local.conf was not followed: settings in it are not applied"]);
+    expect(m.ignored).toEqual([
+      { name: "bind", line: 14, why: undefined },
+    ]);
+  });
+
+  it("units as memtoull reads them; what Redis refuses is not used", () => {
+    const get = (text: string) => confToScenarioRedis(parseRedisConf(text));
+    expect(get("maxmemory 1G\n").fields.find((x) => x.field === "maxmemory")!.value).toBe("1g");
+    expect(get("maxmemory 1048576\n").fields.find((x) => x.field === "maxmemory")!.value).toBe(1048576);
+    expect(get("auto-aof-rewrite-min-size 512kb\n").fields.find((x) => x.field === "auto-aof-rewrite-min-size")!.value).toBe("512kb");
+    for (const bad of ["1.5gb", "2gib", "-1", "10 mb"]) {
+      const m = get(`maxmemory ${bad}\n`);
+      expect(m.fields.find((x) => x.field === "maxmemory")).toBeUndefined();
+      expect(m.warnings[0].line).toBe(1);
+    }
+    expect(get("maxmemory-policy lru\n").warnings[0].message).toMatch(/"lru" is not one of volatile-lru, .*noeviction/);
+    expect(get("appendonly maybe\n").warnings[0].message).toMatch(/must be yes or no/);
+    // Redis's default save points apply when the file has no save line
+    expect(get("port 6379\n").fields.find((x) => x.field === "save")).toMatchObject({ value: REDIS_DEFAULT_SAVE, from: expect.stringMatching(/compiled default/) });
+  });
+
+  it.skipIf(!debianConf)("Debian's /etc/redis/redis.conf: the directives as that file sets them", () => {
+    const text = readFileSync(DEBIAN_CONF, "utf8");
+    const c = parseRedisConf(text, DEBIAN_CONF);
+    // Redis starts on this file: nothing to warn about
+    expect(c.warnings).toEqual([]);
+    // appendonly / appendfsync: active lines of the file, found independently
+    for (const [name, re] of [
+      ["appendonly", /^appendonly\s/],
+      ["appendfsync", /^appendfsync\s/],
+      ["databases", /^databases\s/],
+      ["hz", /^hz\s/],
+    ] as const) {
+      const line = lineOf(text, re);
+      expect(line, name).toBeGreaterThan(0);
+      const value = text.split("\n")[line - 1].trim().split(/\s+/)[1];
+      expect(c.directives.get(name), name).toMatchObject({ args: [value], line });
+    }
+    expect(c.directives.get("appendonly")!.args).toEqual(["no"]);
+    // save and maxmemory-policy appear only in comments (`# save 3600 1 …`, `# maxmemory-policy noeviction`)
+    expect(text).toMatch(/^# save 3600 1 300 100 60 10000$/m);
+    expect(text).toMatch(/^# maxmemory-policy noeviction$/m);
+    expect(c.directives.has("save")).toBe(false);
+    expect(c.directives.has("maxmemory-policy")).toBe(false);
+    expect(c.directives.has("maxmemory")).toBe(false);
+    // `# include /path/to/local.conf` is commented out too
+    expect(c.includes).toEqual([]);
+    // quoted arguments: the empty string and one with spaces
+    if (/^notify-keyspace-events ""$/m.test(text)) expect(c.directives.get("notify-keyspace-events")!.args).toEqual([""]);
+    if (/^proc-title-template "/m.test(text)) expect(c.directives.get("proc-title-template")!.args).toEqual(["{title} {listen-addr} {server-mode}"]);
+    expect(c.directives.get("bind")!.args).toEqual(text.split("\n")[lineOf(text, /^bind\s/) - 1].trim().split(/\s+/).slice(1));
+
+    const m = confToScenarioRedis(c);
+    const f = Object.fromEntries(m.fields.map((x) => [x.field, x]));
+    expect(f.appendonly).toEqual({ field: "appendonly", value: "no", from: `${DEBIAN_CONF}:${lineOf(text, /^appendonly\s/)}`, note: undefined });
+    expect(f.save).toMatchObject({ value: REDIS_DEFAULT_SAVE, from: `Redis's compiled default (${DEBIAN_CONF} has no save line)` });
+    expect(f["maxmemory-policy"]).toBeUndefined();
+    expect(m.ignored.map((d) => d.name)).toContain("port");
+    expect(m.ignored.find((d) => d.name === "dynamic-hz")?.why).toMatch(/dynamic-hz/);
+  });
+});
+
+// ---- INFO -----------------------------------------------------------------------------------------------
+
+const INFO = [
+  "# Server",
+  "redis_version:7.0.15",
+  "uptime_in_seconds:1000",
+  "configured_hz:10",
+  "",
+  "# Clients",
+  "connected_clients:3",
+  "",
+  "# Memory",
+  "used_memory:12000000",
+  "used_memory_startup:876224",
+  "used_memory_rss:15000000",
+  "mem_fragmentation_ratio:1.25",
+  "maxmemory:33554432",
+  "maxmemory_policy:volatile-lru",
+  "mem_allocator:jemalloc-5.3.0",
+  "",
+  "# Persistence",
+  "aof_enabled:1",
+  "rdb_saves:4",
+  "rdb_last_bgsave_status:ok",
+  "",
+  "# Stats",
+  "total_commands_processed:500000",
+  "instantaneous_ops_per_sec:1500",
+  "keyspace_hits:750",
+  "keyspace_misses:250",
+  "evicted_keys:10",
+  "expired_keys:20",
+  "",
+  "# Commandstats",
+  "cmdstat_get:calls=1,usec=1,usec_per_call=1.00,rejected_calls=0,failed_calls=0",
+  "cmdstat_set:calls=1,usec=1,usec_per_call=1.00,rejected_calls=0,failed_calls=0",
+  "",
+  "# Keyspace",
+  "db0:keys=40000,expires=10000,avg_ttl=1800000",
+  "db1:keys=500,expires=0,avg_ttl=0",
+  "db3:keys=100,expires=100,avg_ttl=0",
+  "",
+].join("\r\n");
+
+describe("INFO all", () => {
+  it("reads sections, field:value lines (\\r\\n tolerated) and the keyspace", () => {
+    const i = parseInfo(INFO, "i.txt");
+    expect(i.redis_version).toBe("7.0.15");
+    expect(i.used_memory).toBe(12_000_000);
+    expect(i.maxmemory_policy).toBe("volatile-lru");
+    expect(i.instantaneous_ops_per_sec).toBe(1500);
+    expect(i.mem_fragmentation_ratio).toBe(1.25);
+    expect(i.aof.aof_enabled).toBe("1");
+    expect(i.rdb.rdb_saves).toBe("4");
+    expect(i.commandTypes).toBe(2);
+    expect(i.dbs).toEqual([
+      { db: 0, keys: 40000, expires: 10000, avgTtlMs: 1800000, line: 36 },
+      { db: 1, keys: 500, expires: 0, avgTtlMs: 0, line: 37 },
+      { db: 3, keys: 100, expires: 100, avgTtlMs: 0, line: 38 },
+    ]);
+    expect(i.fields.get("keyspace_hits")).toEqual({ value: "750", section: "Stats", line: 26 });
+  });
+
+  it("infers the rate, classes, TTLs, the mean value size and the redis fields, each with its source", () => {
+    const i = parseInfo(INFO, "i.txt");
+    const alloc = inferAllocator(i);
+    expect(alloc).toMatchObject({ value: "jemalloc-debian", from: "INFO redis_version:7.0.15, mem_allocator:jemalloc-5.3.0" });
+    const s = infoToScenario(i, { allocator: "jemalloc-debian" });
+    // 1500 commands/s with hit ratio 0.75: 1500 / 1.25 = 1200 requests/s
+    expect(s.rate).toMatchObject({ value: 1200, from: "INFO stats instantaneous_ops_per_sec:1500 ÷ (2 − hit ratio 0.750)" });
+    expect(s.classes.map((c) => [c.name, c.db, c.keys.value, c.ttl.value, c.share.value])).toEqual([
+      ["db0", 0, 30000, "none", 0.739],
+      ["db0-ttl", 0, 10000, "1h", 0.246],
+      ["db1", 1, 500, "none", 0.0123],
+      ["db3", 3, 100, "1h", 0.00246],
+    ]);
+    expect(s.classes[1].ttl.from).toBe("INFO keyspace db0: keys=40000,expires=10000,avg_ttl=1800000: 2 × avg_ttl");
+    expect(s.classes[3].ttl.from).toMatch(/^default: .*avg_ttl=0: Redis has not estimated it yet/);
+    expect(s.classes[0].keys.from).toBe("INFO keyspace db0: keys=40000,expires=10000,avg_ttl=1800000 (keys − expires)");
+    const r = Object.fromEntries(s.redis.map((f) => [f.field, f]));
+    expect(r.maxmemory).toMatchObject({ value: "32mb", from: "INFO memory maxmemory:33554432" });
+    expect(r["maxmemory-policy"]).toMatchObject({ value: "volatile-lru", from: "INFO memory maxmemory_policy:volatile-lru" });
+    expect(r.clients).toMatchObject({ value: 3, from: "INFO clients connected_clients:3" });
+    expect(r.appendonly).toMatchObject({ value: "yes", from: "INFO persistence aof_enabled:1" });
+    expect(r.hz).toMatchObject({ value: 10, from: "INFO server configured_hz:10" });
+    // value size: (12 000 000 − 876 224 − 3 × 38 112 − 2 × 24 688 − tables) / 40 600 keys − overheads
+    const tables = 8 * (65536 + 16384) + 8 * 512 + 8 * (128 + 128);
+    const perKeyData = (12_000_000 - 876_224 - 3 * 38_112 - 2 * 24_688 - tables) / 40_600;
+    expect(s.memory!.tableBytes).toBe(tables);
+    expect(s.memory!.valueBytesPerKey).toBeLessThan(perKeyData - 32); // less the entry, key name, TTL entry
+    expect(s.memory!.valueBytesPerKey).toBeGreaterThan(perKeyData - 32 - 16 - 16 - 1);
+    expect(s.valueSize!.value).toBeGreaterThan(150);
+    expect(s.valueSize!.value).toBeLessThan(240);
+    expect(s.observed.join("\n")).toMatch(/hit ratio 0\.7500/);
+  });
+
+  it("falls back to total_commands_processed / uptime when instantaneous_ops_per_sec is 0", () => {
+    const s = infoToScenario(parseInfo(INFO.replace("instantaneous_ops_per_sec:1500", "instantaneous_ops_per_sec:0")));
+    expect(s.rate).toMatchObject({ value: 400, from: "INFO stats total_commands_processed:500000 / uptime_in_seconds:1000 ÷ (2 − hit ratio 0.750)" });
+  });
+
+  it("errors: not INFO, no keyspace section, an empty keyspace", () => {
+    expectInputError(() => parseInfo("hello\nworld\n", "a.txt"), /^a\.txt: not the output of INFO/);
+    expectInputError(() => infoToScenario(parseInfo(INFO.split("# Keyspace")[0], "b.txt")), /^b\.txt: no # Keyspace section: capture INFO all/);
+    expectInputError(() => infoToScenario(parseInfo(INFO.split("db0:")[0], "c.txt")), /^c\.txt: the # Keyspace section is empty/);
+  });
+});
+
+// ---- sizes ----------------------------------------------------------------------------------------------
+
+describe("sizes", () => {
+  const A = allocatorFn("jemalloc-bundled");
+
+  it("MEMORY USAGE → value length: the inverse of the model's own formula, to the allocation class", () => {
+    for (const klen of [5, 16, 40]) {
+      for (const L of [0, 1, 10, 44, 45, 100, 255, 256, 1000, 5000, 100_000]) {
+        const mu = memoryUsage(A, klen, L, encodingOf(L));
+        const back = valueLenFromMemoryUsage(A, mu, klen);
+        expect(memoryUsage(A, klen, back.len, encodingOf(back.len)), `klen ${klen} L ${L}`).toBe(mu);
+        expect(back.below).toBe(false);
+      }
+    }
+    expect(valueLenFromMemoryUsage(A, 10, 16)).toEqual({ len: 0, below: true });
+  });
+
+  it("reads CSV with and without a header, bytes only, redis-cli reply lines; skips (nil)", () => {
+    const a = parseSizes("key,bytes\nuser:1,72\n\"a,b\",120\n", "s.csv");
+    expect(a.samples).toEqual([
+      { bytes: 72, keyLen: 6, weight: 1 },
+      { bytes: 120, keyLen: 3, weight: 1 },
+    ]);
+    expect(parseSizes("user:1,72\nuser:2,80\n").samples.map((s) => s.bytes)).toEqual([72, 80]);
+    expect(parseSizes("72\n80\n").samples.map((s) => [s.bytes, s.keyLen])).toEqual([[72, undefined], [80, undefined]]);
+    expect(parseSizes("(integer) 72\n(integer) 80\n(nil)\n").samples.map((s) => s.bytes)).toEqual([72, 80]);
+    expect(parseSizes("memory_usage\tkey\n72\tk1\n").samples).toEqual([{ bytes: 72, keyLen: 2, weight: 1 }]);
+    expect(parseSizes("user:1 72\nuser:2 80\n").samples.map((s) => s.keyLen)).toEqual([6, 6]);
+  });
+
+  it("reads redis-cli --keystats and --memkeys / --bigkeys summaries", () => {
+    const keystats = [
+      "Key size Percentile Total keys",
+      "-------- ---------- -----------",
+      "     64B    0.0000%           3",
+      "    239B   50.0000%          28",
+      "    763B   75.0000%          42",
+      "   4.92K   87.5000%          49",
+      "   9.60K   93.7500%          52",
+      " 140.69K   96.8750%          54",
+      "   1.00M  100.0000%          55",
+      "Note: 0.01% size precision, Mean: 24.17K, StdDeviation: 138.12K",
+      "",
+      "Total key length is 495B (9B avg)",
+    ].join("\n");
+    const k = parseSizes(keystats, "ks.txt");
+    expect(k.format).toBe("keystats");
+    expect(k.meanKeyLen).toBe(9);
+    expect(k.samples.reduce((a, s) => a + s.weight, 0)).toBe(55);
+    expect(k.samples[0]).toEqual({ bytes: 64, weight: 3 });
+    expect(k.samples[1]).toEqual({ bytes: Math.round((64 + 239) / 2), weight: 25 });
+    const memkeys = "Sampled 1200 keys in the keyspace!\nTotal key length in bytes is 12000 (avg len 10.00)\n\n1200 strings with 120000 bytes (100.00% of keys, avg size 100.00)\n0 lists with 0 bytes (00.00% of keys, avg size 0.00)\n";
+    const m = fitSizes(parseSizes(memkeys, "mk.txt"));
+    expect(m.valueSize.dist).toBe("fixed");
+    expect(m.n).toBe(1200);
+    expect(m.from).toMatch(/^mk\.txt: redis-cli --memkeys mean of 1200 string keys, less per-key overhead/);
+    const big = fitSizes(parseSizes("1200 strings with 60000 bytes (100.00% of keys, avg size 50.00)\n0 lists with 0 items (00.00% of keys, avg size 0.00)\n"));
+    expect(big.valueSize).toEqual({ dist: "fixed", size: 50 });
+  });
+
+  it("fits at most 20 values keeping the mean; few distinct values exactly", () => {
+    const lines = ["key,bytes"];
+    const trueLens: number[] = [];
+    let x = 7;
+    for (let i = 0; i < 2000; i++) {
+      x = (x * 48271) % 2147483647;
+      const L = Math.round(Math.exp(Math.log(300) + 1.2 * (((x / 2147483647) * 2 - 1) * 1.7)));
+      trueLens.push(L);
+      const key = `k:${i}`;
+      lines.push(`${key},${memoryUsage(A, key.length, L, encodingOf(L))}`);
+    }
+    const fit = fitSizes(parseSizes(lines.join("\n"), "s.csv"), { allocator: "jemalloc-bundled" });
+    expect(fit.valueSize.dist).toBe("empirical");
+    const vs = fit.valueSize as { values: number[]; weights: number[] };
+    expect(vs.values.length).toBeLessThanOrEqual(20);
+    expect(vs.weights.reduce((a, b) => a + b, 0)).toBe(2000);
+    const trueMean = trueLens.reduce((a, b) => a + b, 0) / trueLens.length;
+    const fitMean = vs.values.reduce((a, v, i) => a + v * vs.weights[i], 0) / 2000;
+    expect(Math.abs(fitMean - trueMean) / trueMean).toBeLessThan(0.03);
+    expect(fit.lognormal!.median).toBeGreaterThan(200);
+    expect(fit.lognormal!.p99).toBeGreaterThan(fit.lognormal!.median);
+    // with parseScenario's schema
+    expect(() => parseScenario(`duration: 1s\nworkload:\n  rate: 1\n  classes: [{name: c, keys: 1, value-size: ${JSON.stringify(fit.valueSize)}}]\n`)).not.toThrow();
+    const few = fitSizes(parseSizes("a,80\nb,80\nc,200\n"));
+    expect(few.valueSize).toMatchObject({ dist: "empirical", weights: [2, 1] });
+  });
+
+  it("errors name the file and line", () => {
+    expectInputError(() => parseSizes("key,bytes\nfoo,bar\n", "s.csv"), /^s\.csv:2: "bar" is not a number of bytes/);
+    expectInputError(() => parseSizes("foo,bar\n", "s.csv"), /^s\.csv:1: the header names no bytes column/);
+    expectInputError(() => parseSizes("key,bytes\n", "s.csv"), /^s\.csv: no sizes found/);
+    expectInputError(() => parseSizes("a,b,c\n1,2,3\n", "s.csv"), /^s\.csv:1: the header names no bytes column/);
+    expectInputError(() => parseSizes("k1,12\nk2,1,3\n", "s.csv"), /^s\.csv:2: 3 columns and no header/);
+  });
+});
+
+// ---- the command ----------------------------------------------------------------------------------------
+
+describe("sim init", () => {
+  const CONF = "maxmemory 100mb\nmaxmemory-policy allkeys-lru\nsave 60 1000\ninclude /etc/redis/extra.conf\n";
+
+  it("writes a scenario sim run accepts, with --conf alone (defaults stated)", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "prod.conf"), CONF);
+    const out = join(d, "scenarios", "prod.yaml");
+    const r = await simInit({ conf: join(d, "prod.conf"), out, duration: "5s" });
+    expect(r.path).toBe(out);
+    const text = readFileSync(out, "utf8");
+    expect(text).toMatch(/^  maxmemory: 100mb +# from .*prod\.conf:1$/m);
+    expect(text).toMatch(/^  save: "60 1000" +# from .*prod\.conf:3$/m);
+    expect(text).toMatch(/^#   .*prod\.conf:4: include \/etc\/redis\/extra\.conf was not followed/m);
+    expect(text).toMatch(/^  rate: 1000 +# from default: no INFO given; not inferable/m);
+    expect(r.warnings.join("\n")).toMatch(/prod\.conf:4: include \/etc\/redis\/extra\.conf: not followed/);
+    const sc = parseScenario(text);
+    expect(sc.redis.maxmemory).toBe("100mb");
+    const run = await simRun({ scenario: out, out: join(d, "run"), quiet: true });
+    expect(run.summary.maxmemory).toBe(100 * 1024 * 1024);
+    // refuses to overwrite
+    await expect(simInit({ conf: join(d, "prod.conf"), out })).rejects.toThrow(/exists; pass --force/);
+    await simInit({ conf: join(d, "prod.conf"), out, force: true });
+  });
+
+  it("errors: no input, a missing file, a bad duration", async () => {
+    await expect(simInit({})).rejects.toBeInstanceOf(InputError);
+    await expect(simInit({ conf: "/no/such/redis.conf", out: "-" })).rejects.toThrow(/^\/no\/such\/redis\.conf: no such file \(--conf\)$/);
+    await expect(simInit({ info: "/no/such/info.txt", out: "-" })).rejects.toThrow(/no such file \(--info\)/);
+    const d = tmp();
+    writeFileSync(join(d, "c.conf"), CONF);
+    await expect(simInit({ conf: join(d, "c.conf"), out: "-", duration: "soon" })).rejects.toThrow(/--duration "soon": not a duration/);
+    writeFileSync(join(d, "info.txt"), INFO.split("# Keyspace")[0]);
+    await expect(simInit({ info: join(d, "info.txt"), out: "-" })).rejects.toThrow(/info\.txt: no # Keyspace section/);
+    writeFileSync(join(d, "sizes.csv"), "key,bytes\nfoo,bar\n");
+    await expect(simInit({ sizes: join(d, "sizes.csv"), out: "-" })).rejects.toThrow(/sizes\.csv:2: "bar" is not a number of bytes/);
+  });
+
+  it("is a yargs command module: sim init --conf … --out -", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "c.conf"), CONF);
+    let code = -1;
+    const lines: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      await yargs(["init", "--conf", join(d, "c.conf"), "--out", "-", "--duration", "1m"]).command(initCommand((c) => (code = c))).strict().exitProcess(false).parseAsync();
+    } finally {
+      process.stdout.write = orig;
+    }
+    expect(code).toBe(0);
+    expect(lines.join("")).toMatch(/^duration: 1m /m);
+  });
+
+  it("builds from INFO alone: classes, prewarm, every value traced", () => {
+    const { text } = buildInitScenario({ info: { text: INFO, file: "i.txt" }, name: "x", duration: "10m", command: "sim init --info i.txt" });
+    parseScenario(text);
+    expect(text).toMatch(/^  maxmemory: 32mb +# from INFO memory maxmemory:33554432$/m);
+    expect(text).toMatch(/^  allocator: jemalloc-debian +# from INFO redis_version:7\.0\.15, mem_allocator:jemalloc-5\.3\.0/m);
+    expect(text).toMatch(/^  # save: "" +# INFO does not show save points/m);
+    expect(text).toMatch(/^  - \{ at: 0s, action: prewarm, keys: 100% \} +# from INFO keyspace: the server held 40600 keys/m);
+  });
+
+  it("redis.conf and INFO together: INFO's running value wins a disagreement, agreement is noted", () => {
+    const conf = "maxmemory 32mb\nmaxmemory-policy allkeys-lru\nmaxmemory-samples 10\n";
+    const { text } = buildInitScenario({ conf: { text: conf, file: "r.conf" }, info: { text: INFO, file: "i.txt" }, name: "x", duration: "10m", command: "sim init" });
+    expect(parseScenario(text).redis["maxmemory-samples"]).toBe(10);
+    expect(text).toMatch(/^  maxmemory: 32mb +# from r\.conf:1 \(INFO memory maxmemory:33554432 agrees\)$/m);
+    expect(text).toMatch(/^  maxmemory-policy: volatile-lru +# from INFO memory maxmemory_policy:volatile-lru; r\.conf:2 says allkeys-lru: the running server's value wins/m);
+    expect(text).toMatch(/^  maxmemory-samples: 10 +# from r\.conf:3$/m);
+  });
+});
+
+// ---- live: INFO all from a private redis-server ---------------------------------------------------------
+
+describe.skipIf(!hasRedisServer)("sim init on a live redis-server's INFO all and MEMORY USAGE sample", () => {
+  let redis: RunningRedis;
+  const dir = tmp();
+  const infoFile = join(dir, "info.txt");
+  const sizesFile = join(dir, "sizes.csv");
+  let confFile = DEBIAN_CONF;
+  let confText = "";
+  let trueMean = 0;
+  let infoText = "";
+
+  beforeAll(async () => {
+    if (!debianConf) {
+      // no Debian file at hand: a small one in the same format
+      confFile = join(dir, "redis.conf");
+      writeFileSync(confFile, "databases 16\nhz 10\nappendonly no\nappendfsync everysec\n");
+    }
+    confText = readFileSync(confFile, "utf8");
+    redis = await startRedis(["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru", "--hz", "20"]);
+    const r = new Redis(redis.url);
+    try {
+      // db0: 3000 items (lengths spread 40 … 1000 bytes), 2 in 3 with a TTL of 1–120 min, and 500 users
+      // without; db2: 500 sessions with a 30 min TTL
+      let x = 12345;
+      const rnd = () => (x = (x * 48271) % 2147483647) / 2147483647;
+      const keys: { db: number; key: string; len: number }[] = [];
+      const p = r.pipeline();
+      for (let i = 0; i < 3000; i++) {
+        const len = Math.round(Math.exp(Math.log(40) + rnd() * Math.log(25)));
+        const key = `item:${i}`;
+        keys.push({ db: 0, key, len });
+        if (i % 3 === 0) p.set(key, "x".repeat(len));
+        else p.set(key, "x".repeat(len), "EX", 60 + Math.floor(rnd() * 7140));
+      }
+      for (let i = 0; i < 500; i++) {
+        keys.push({ db: 0, key: `user:${i}`, len: 50 });
+        p.set(`user:${i}`, "u".repeat(50));
+      }
+      for (let i = 0; i < 3000; i++) p.get(`item:${Math.floor(rnd() * 4000)}`); // some misses
+      await p.exec();
+      await r.select(2);
+      const p2 = r.pipeline();
+      for (let i = 0; i < 500; i++) {
+        keys.push({ db: 2, key: `sess:${i}`, len: 300 });
+        p2.set(`sess:${i}`, "s".repeat(300), "EX", 1800);
+      }
+      await p2.exec();
+      trueMean = keys.reduce((a, k) => a + k.len, 0) / keys.length;
+      // MEMORY USAGE of every 7th key, as a user's script would sample it
+      const lines = ["key,bytes"];
+      for (let i = 0; i < keys.length; i += 7) {
+        await r.select(keys[i].db);
+        lines.push(`${keys[i].key},${await r.memory("USAGE", keys[i].key)}`);
+      }
+      writeFileSync(sizesFile, lines.join("\n") + "\n");
+      await r.select(0);
+      // let the active expire cycle estimate avg_ttl
+      for (let t = 0; t < 50; t++) {
+        await new Promise((res) => setTimeout(res, 100));
+        if (/^db0:.*avg_ttl=[1-9]/m.test(await r.info("keyspace")) && /^db2:.*avg_ttl=[1-9]/m.test(await r.info("keyspace"))) break;
+      }
+      infoText = await r.info("all");
+      writeFileSync(infoFile, infoText);
+    } finally {
+      r.disconnect();
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("--conf + --info + --sizes: sim run accepts the scenario and each inferred field names its source", async () => {
+    const out = join(dir, "scenarios", "live.yaml");
+    const r = await simInit({ conf: confFile, info: infoFile, sizes: sizesFile, out, duration: "10s", name: "live" });
+    const text = readFileSync(out, "utf8");
+    console.log(`sim init --conf ${confFile} --info (live) --sizes (live):\n${text}`);
+    const sc = parseScenario(text, { file: out });
+    expect(sc.duration).toBe("10s");
+
+    // redis: the running server's values from INFO, over the file's
+    expect(text).toMatch(/^  maxmemory: 64mb +# from INFO memory maxmemory:67108864$/m);
+    expect(text).toMatch(/^  maxmemory-policy: allkeys-lru +# from INFO memory maxmemory_policy:allkeys-lru$/m);
+    const hzLine = lineOf(confText, /^hz\s/);
+    expect(text).toMatch(new RegExp(`^  hz: 20 +# from INFO server configured_hz:20; .*${confFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:${hzLine} says 10: the running server's value wins`, "m"));
+    expect(text).toMatch(new RegExp(`^  appendonly: no +# from .*:${lineOf(confText, /^appendonly\s/)} \\(INFO persistence aof_enabled:0 agrees\\)$`, "m"));
+    expect(text).toMatch(new RegExp(`^  appendfsync: everysec +# from .*:${lineOf(confText, /^appendfsync\s/)}$`, "m"));
+    if (debianConf) expect(text).toMatch(/^  save: "3600 1 300 100 60 10000" +# from Redis's compiled default \(\/etc\/redis\/redis\.conf has no save line\)/m);
+    expect(text).toMatch(/^  clients: 1 +# from INFO clients connected_clients:1/m);
+
+    // workload
+    const db0 = /^db0:keys=(\d+),expires=(\d+),avg_ttl=(\d+)/m.exec(infoText.replace(/\r/g, ""))!;
+    const db2 = /^db2:keys=(\d+),expires=(\d+),avg_ttl=(\d+)/m.exec(infoText.replace(/\r/g, ""))!;
+    expect(Number(db0[1])).toBe(3500);
+    expect(Number(db0[2])).toBe(2000);
+    expect(text).toMatch(/^  rate: [\d.]+ +# from INFO stats (instantaneous_ops_per_sec|total_commands_processed):\d+/m);
+    expect(text).toMatch(new RegExp(`^      keys: 1500 +# from INFO keyspace ${db0[0].replace(":", ": ")} \\(keys − expires\\)$`, "m"));
+    expect(text).toMatch(new RegExp(`^      keys: 2000 +# from INFO keyspace ${db0[0].replace(":", ": ")} \\(expires\\)$`, "m"));
+    expect(text).toMatch(new RegExp(`^      keys: 500 +# from INFO keyspace ${db2[0].replace(":", ": ")}$`, "m"));
+    if (Number(db0[3]) > 0) {
+      const ttl = Math.round((2 * Number(db0[3])) / 1000);
+      expect(text).toMatch(new RegExp(`^      ttl: ${ttl % 3600 === 0 ? `${ttl / 3600}h` : ttl % 60 === 0 ? `${ttl / 60}m` : `${ttl}s`} +# from INFO keyspace db0: .*: 2 × avg_ttl`, "m"));
+    }
+    expect(text).toMatch(/^      value-size: +# from .*sizes\.csv: \d+ MEMORY USAGE samples, less per-key overhead/m);
+    expect(text).toMatch(/^      popularity: \{ dist: zipf, alpha: 1\.0 \} +# not inferable from INFO: the default; measure your key access skew and change it$/m);
+
+    // every value line in redis: and in each class says where it came from (or that it is a default)
+    const body = text.split("\n").filter((l) => /^ {2,6}(- )?[a-z-]+: \S/.test(l) && !/^ {6}(dist|values|weights):/.test(l) && !/^  # /.test(l));
+    for (const l of body) expect(l, l).toMatch(/# (from |not inferable|the default|keys are named|one timeseries|sim init --duration)/);
+
+    // sim run accepts it and starts from the server's keyspace (prewarm): used_memory near INFO's
+    const run = await simRun({ scenario: out, out: join(dir, "run"), quiet: true });
+    expect(run.summary.keys).toBe(4000);
+    const first = readFileSync(join(dir, "run", "timeseries.csv"), "utf8").split("\n");
+    const cols = first[0].split(",");
+    const used = Number(first[1].split(",")[cols.indexOf("used_memory")]);
+    const infoUsed = Number(/^used_memory:(\d+)/m.exec(infoText)![1]);
+    console.log(`used_memory: INFO ${infoUsed}, simulated at 1 s ${used} (${(((used - infoUsed) / infoUsed) * 100).toFixed(1)} %)`);
+    expect(Math.abs(used - infoUsed) / infoUsed).toBeLessThan(0.1);
+    expect(r.warnings.join("\n")).not.toMatch(/avg_ttl is 0/);
+  }, 60_000);
+
+  it("--conf + --info without sizes: the mean value size from used_memory comes near the true mean", async () => {
+    const out = join(dir, "scenarios", "live-info.yaml");
+    await simInit({ conf: confFile, info: infoFile, out, duration: "10s" });
+    const text = readFileSync(out, "utf8");
+    const m = /^      value-size: (\d+) +# from INFO memory used_memory:\d+ over 4000 keys/m.exec(text);
+    expect(m).not.toBeNull();
+    const inferred = Number(m![1]);
+    console.log(`mean value size: inferred from INFO ${inferred} B, loaded ${trueMean.toFixed(1)} B`);
+    expect(Math.abs(inferred - trueMean) / trueMean).toBeLessThan(0.1);
+    const run = await simRun({ scenario: out, out: join(dir, "run-info"), quiet: true });
+    const ts = readFileSync(join(dir, "run-info", "timeseries.csv"), "utf8").split("\n");
+    const used = Number(ts[1].split(",")[ts[0].split(",").indexOf("used_memory")]);
+    const infoUsed = Number(/^used_memory:(\d+)/m.exec(infoText)![1]);
+    console.log(`used_memory: INFO ${infoUsed}, simulated at 1 s ${used} (${(((used - infoUsed) / infoUsed) * 100).toFixed(1)} %)`);
+    expect(Math.abs(used - infoUsed) / infoUsed).toBeLessThan(0.05);
+  }, 60_000);
+
+  it("the sizes sample's fit keeps the sampled keys' mean value length", () => {
+    const fit = fitSizes(parseSizes(readFileSync(sizesFile, "utf8"), sizesFile), { allocator: "jemalloc-debian" });
+    expect(fit.n).toBe(Math.ceil(4000 / 7));
+    expect(fit.below).toBe(0);
+    console.log(`sizes: ${fit.n} samples, fitted mean ${fit.meanValue.toFixed(1)} B (all keys' mean ${trueMean.toFixed(1)} B)`);
+    expect(Math.abs(fit.meanValue - trueMean) / trueMean).toBeLessThan(0.15);
+  });
+});
+
+
+describe("a scenario that loads a redis.conf (redis: { conf: … })", () => {
+  const dir = mkdtempSync(join(tmpdir(), "evictsim-conf-"));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  it("fills the modelled directives the scenario leaves out; fields written in the scenario win", () => {
+    write("prod.conf", `maxmemory 3mb\nmaxmemory-policy volatile-lru\nhz 25\nsave 900 1\nappendonly yes\n`);
+    const f = write("s.yaml", `duration: 2s\nredis: { conf: prod.conf, maxmemory-policy: allkeys-lfu }\nworkload: { rate: 100, classes: [{ name: k, keys: 10 }] }\n`);
+    const sc = loadScenarioFile(f).scenario;
+    expect([sc.redis.maxmemory, sc.redis["maxmemory-policy"], sc.redis.hz, sc.redis.save, sc.redis.appendonly]).toEqual(["3mb", "allkeys-lfu", 25, "900 1", "yes"]);
+  });
+  it("a value Redis would refuse is an error naming the file and line; a missing file names the path", () => {
+    write("bad.conf", `# production\nmaxmemory-policy lru\n`);
+    const f = write("b.yaml", `duration: 2s\nredis: { conf: bad.conf }\nworkload: { rate: 100, classes: [{ name: k, keys: 10 }] }\n`);
+    expect(() => loadScenarioFile(f)).toThrow(/bad\.conf:2: maxmemory-policy/);
+    const g = write("c.yaml", `duration: 2s\nredis: { conf: nope.conf }\nworkload: { rate: 100, classes: [{ name: k, keys: 10 }] }\n`);
+    expect(() => loadScenarioFile(g)).toThrow(/redis\.conf: "nope\.conf": no such file/);
+  });
+});
