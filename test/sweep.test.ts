@@ -73,9 +73,9 @@ describe("sim sweep", () => {
     const s2 = await simSweep({ scenario: f, out: join(d, "s2"), shard: "2/2", jobs: 1, quiet: true });
     expect([s1.points, s2.points]).toEqual([2, 2]);
     expect(readdirSync(join(d, "s1", "points")).sort()).toEqual(["0000-allkeys-lru-2mb", "0002-allkeys-lfu-2mb"]);
-    const partial = simMerge({ dirs: [join(d, "s1")], out: join(d, "m1") });
+    const partial = await simMerge({ dirs: [join(d, "s1")], out: join(d, "m1") });
     expect(partial).toEqual({ points: 2, missing: 2 });
-    const merged = simMerge({ dirs: [join(d, "s1"), join(d, "s2")], out: join(d, "merged") });
+    const merged = await simMerge({ dirs: [join(d, "s1"), join(d, "s2")], out: join(d, "merged") });
     expect(merged).toEqual({ points: 4, missing: 0 });
     expect(readFileSync(join(d, "merged", "sweep.csv"), "utf8")).toBe(csv);
   });

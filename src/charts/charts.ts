@@ -57,14 +57,14 @@ export interface ChartOptions {
 /* Constants                                                                                          */
 /* ------------------------------------------------------------------------------------------------ */
 
-const MIB = 2 ** 20; // bytes; Redis's "mb" is 2^20 bytes too
+export const MIB = 2 ** 20; // bytes; Redis's "mb" is 2^20 bytes too
 const FONT = "system-ui, sans-serif";
 const FONT_SIZE = 11; // px, Plot's axes and our legend
 /** Above this many rows a line is decimated to the min and max of each of MAX_POINTS / 2 buckets (+ gaps). */
 const MAX_POINTS = 2000;
 
 // Plot's default categorical scheme (Tableau 10), fixed here so each series keeps its colour everywhere.
-const C = {
+export const C = {
   blue: "#4e79a7",
   orange: "#f28e2c",
   red: "#e15759",
@@ -74,6 +74,12 @@ const C = {
   brown: "#9c755f",
   gray: "#79706e",
 };
+
+/**
+ * Colours for one series per category (a run, a policy): Tableau 10 with the pale yellow last, so the
+ * first eight series stay well visible on white. Beyond ten, colours repeat (callers add a dash pattern).
+ */
+export const CATEGORICAL = [C.blue, C.orange, C.red, C.teal, C.green, C.purple, C.brown, "#ff9da7", C.gray, "#edc949"];
 
 const HEADER_HEIGHT = 64; // px: title, subtitle and legend above the panels
 const TITLE_X = 12; // px: title, subtitle and legend start here
@@ -156,7 +162,7 @@ export function fmtDuration(s: number): string {
   return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }
 
-function fmtMiB(bytes: number): string {
+export function fmtMiB(bytes: number): string {
   const mib = bytes / MIB;
   return `${+mib.toFixed(mib < 10 ? 2 : mib < 100 ? 1 : 0)} MiB`;
 }
@@ -445,17 +451,24 @@ function axisMax(m: number): number {
 /* Layout: title, subtitle, legend, panels                                                            */
 /* ------------------------------------------------------------------------------------------------ */
 
-interface LegendItem {
-  kind: "line" | "band" | "rule";
+export interface LegendItem {
+  /** line: a stroke; band: a translucent rect; rule: a vertical tick; swatch: a solid rect (bars) */
+  kind: "line" | "band" | "rule" | "swatch";
   label: string;
   color: string;
   dash?: string;
   wide?: boolean;
 }
 
-interface Panel {
+export interface Panel {
   marks: Plot.Markish[];
   y: Plot.ScaleOptions;
+  /** this panel's x scale instead of the chart's (e.g. axis: null under facets) */
+  x?: Plot.ScaleOptions;
+  /** horizontal facets (grouped bars); as for x, the axis is drawn under the last panel only */
+  fx?: Plot.ScaleOptions;
+  /** the colour scale, for marks with a categorical fill or stroke channel */
+  color?: Plot.ScaleOptions;
 }
 
 function legendOf(series: Series[]): LegendItem[] {
@@ -463,17 +476,58 @@ function legendOf(series: Series[]): LegendItem[] {
 }
 
 const MARGIN = { left: 64, right: 24, top: 24, bottom: 36 };
+const LEGEND_LINE = 17; // px between wrapped legend lines
 
 function chart(ctx: Ctx, id: string, title: string, legend: LegendItem[], panels: Panel[]): ChartSpec {
-  const { width, height, document } = ctx;
-  const body = height - HEADER_HEIGHT;
+  return frame({
+    document: ctx.document,
+    width: ctx.width,
+    height: ctx.height,
+    id,
+    title,
+    subtitle: ctx.subtitle,
+    legend,
+    x: { label: ctx.unit.label, domain: [0, ctx.xMax], grid: true },
+    panels,
+  });
+}
+
+export interface FrameOptions {
+  document: Document;
+  width: number;
+  height: number;
+  /** file name stem */
+  id: string;
+  title: string;
+  /** one line under the title */
+  subtitle: string;
+  legend: LegendItem[];
+  /** the x scale shared by the panels; its axis is drawn under the last panel only */
+  x: Plot.ScaleOptions;
+  /** stacked top to bottom, sharing the height below the header */
+  panels: Panel[];
+  /** wrap a long legend onto further lines (the header grows) instead of cutting it at one line */
+  wrapLegend?: boolean;
+}
+
+/**
+ * The layout every chart shares: a white 800×400 (by default) SVG with a title, a subtitle, a legend, and
+ * the panels (one Plot each) stacked below, then normalized (see normalize). Exported for the sweep and
+ * comparison charts (sweep-charts.ts, compare.ts).
+ */
+export function frame(o: FrameOptions): ChartSpec {
+  const { width, height, document, panels } = o;
+  const legend = o.wrapLegend ? legendWrapped(o.legend, TITLE_X, 56, width - MARGIN.right) : { svg: legendSvg(o.legend, TITLE_X, 56, width - MARGIN.right), lines: 1 };
+  const header = HEADER_HEIGHT + (legend.lines - 1) * LEGEND_LINE;
+  const body = height - header;
   const parts: string[] = [];
-  let y = HEADER_HEIGHT;
+  let y = header;
   panels.forEach((p, i) => {
     const last = i === panels.length - 1;
     // the x axis only under the last panel; the others share it
     const h = Math.round(panels.length === 1 ? body : last ? body / panels.length + MARGIN.bottom / 2 : body / panels.length - MARGIN.bottom / 2);
-    const svg = Plot.plot({
+    const x = p.x ?? o.x;
+    const options: Plot.PlotOptions = {
       document,
       width,
       height: h,
@@ -483,11 +537,14 @@ function chart(ctx: Ctx, id: string, title: string, legend: LegendItem[], panels
       marginTop: MARGIN.top,
       marginBottom: last ? MARGIN.bottom : 8,
       style: { fontSize: `${FONT_SIZE}px`, background: "white" },
-      x: { label: ctx.unit.label, domain: [0, ctx.xMax], axis: last ? "bottom" : null, grid: true },
+      x: { ...x, axis: last ? (x.axis === undefined ? "bottom" : x.axis) : null },
       // as many ticks as the panel's height holds, and the top of the axis on a tick
       y: { grid: true, ...p.y, ...(p.y.nice === true ? { nice: ticks(h), ticks: ticks(h) } : {}) },
       marks: p.marks,
-    }) as unknown as SVGSVGElement;
+    };
+    if (p.fx) options.fx = { ...p.fx, axis: last ? (p.fx.axis === undefined ? "bottom" : p.fx.axis) : null };
+    if (p.color) options.color = p.color;
+    const svg = Plot.plot(options) as unknown as SVGSVGElement;
     svg.setAttribute("x", "0");
     svg.setAttribute("y", String(y));
     parts.push(serialize(svg, document));
@@ -497,12 +554,12 @@ function chart(ctx: Ctx, id: string, title: string, legend: LegendItem[], panels
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
     `font-family="${FONT}" font-size="${FONT_SIZE}">` +
     `<rect width="${width}" height="${height}" fill="white"/>` +
-    `<text x="${TITLE_X}" y="22" font-size="16" font-weight="bold" fill="#222">${esc(title)}</text>` +
-    `<text x="${TITLE_X}" y="39" font-size="${FONT_SIZE}" fill="#666">${esc(ctx.subtitle)}</text>` +
-    legendSvg(legend, TITLE_X, 56, width - MARGIN.right) +
+    `<text x="${TITLE_X}" y="22" font-size="16" font-weight="bold" fill="#222">${esc(o.title)}</text>` +
+    `<text x="${TITLE_X}" y="39" font-size="${FONT_SIZE}" fill="#666">${esc(o.subtitle)}</text>` +
+    legend.svg +
     parts.join("") +
     `</svg>\n`;
-  return { id, title, svg: normalize(svg) };
+  return { id: o.id, title: o.title, svg: normalize(svg) };
 }
 
 function ticks(panelHeight: number): number {
@@ -510,25 +567,42 @@ function ticks(panelHeight: number): number {
 }
 
 function legendSvg(items: LegendItem[], x0: number, y: number, xMax: number): string {
+  return legendLines(items, x0, y, xMax, false).svg;
+}
+
+/** The legend on as many lines as it needs, LEGEND_LINE px apart. */
+function legendWrapped(items: LegendItem[], x0: number, y: number, xMax: number): { svg: string; lines: number } {
+  return legendLines(items, x0, y, xMax, true);
+}
+
+function legendLines(items: LegendItem[], x0: number, y: number, xMax: number, wrap: boolean): { svg: string; lines: number } {
   let x = x0;
+  let lines = 1;
   const out: string[] = [];
   for (const it of items) {
     const w = 22 + 6 + textWidth(it.label) + 20;
-    if (x > x0 && x + w > xMax) break; // one line; the labels are short enough in practice
+    if (x > x0 && x + w > xMax) {
+      if (!wrap) break; // one line; the labels of the run charts are short enough in practice
+      x = x0;
+      y += LEGEND_LINE;
+      lines++;
+    }
     const swatch =
       it.kind === "band"
         ? `<rect x="${x}" y="${y - 8}" width="22" height="11" fill="${it.color}" fill-opacity="0.3"/>`
-        : it.kind === "rule"
+        : it.kind === "swatch"
+          ? `<rect x="${x + 4}" y="${y - 9}" width="14" height="11" fill="${it.color}"/>`
+          : it.kind === "rule"
           ? `<line x1="${x + 18}" x2="${x + 18}" y1="${y - 9}" y2="${y + 4}" stroke="${it.color}" stroke-width="2"/>`
           : `<line x1="${x}" x2="${x + 22}" y1="${y - 3}" y2="${y - 3}" stroke="${it.color}" stroke-width="${it.wide ? 4 : 2}"${it.wide ? ` stroke-opacity="0.55"` : ""}${it.dash ? ` stroke-dasharray="${it.dash}"` : ""}/>`;
     out.push(`<g>${swatch}<text x="${x + 28}" y="${y}" fill="#222">${esc(it.label)}</text></g>`);
     x += w;
   }
-  return `<g aria-label="legend">${out.join("")}</g>`;
+  return { svg: `<g aria-label="legend">${out.join("")}</g>`, lines };
 }
 
 /** Roughly the width of a label in px (DejaVu Sans / Helvetica-like metrics): enough to space the legend. */
-function textWidth(s: string): number {
+export function textWidth(s: string): number {
   let em = 0;
   for (const ch of s) em += /[ il.,:;|!'()[\]ftjr]/.test(ch) ? 0.33 : /[mwMW%]/.test(ch) ? 0.9 : /[A-Z_]/.test(ch) ? 0.68 : 0.58;
   return em * FONT_SIZE;

@@ -6,10 +6,12 @@ import { parse } from "csv-parse/sync";
 import { JSDOM } from "jsdom";
 import { InputError } from "../errors.ts";
 import { buildCharts, type ChartSpec, type Row, type RunInfo } from "./charts.ts";
+import { buildSweepCharts, type SweepTable } from "./sweep-charts.ts";
 
 /*
- * The Node edge of the charts: reads a run directory's timeseries.csv and summary.csv, builds the charts
- * (charts.ts) on a jsdom document, and writes charts/<id>.svg and charts/<id>.png. The charts/ folder is
+ * The Node edge of the charts: reads a run directory's timeseries.csv and summary.csv (or a sweep
+ * directory's sweep.json and sweep.csv), builds the charts (charts.ts, sweep-charts.ts) on a jsdom
+ * document, and writes charts/<id>.svg and charts/<id>.png. The charts/ folder is
  * written under a temporary name and swapped in whole, so a failed render leaves the previous charts.
  *
  * PNGs are rendered by resvg with one font file found on the system (below), so text renders the same
@@ -28,9 +30,28 @@ export interface RenderOptions {
 
 /** Renders a run directory's charts; returns the files written, relative to `dir` (charts/<id>.svg, .png). */
 export function renderRunCharts(dir: string, options: RenderOptions = {}): string[] {
-  const { png = true, scale = 2, warn = () => {} } = options;
   const { rows, columns, info } = readRun(dir);
-  const charts = chartsFor(rows, info, columns);
+  return writeCharts(dir, chartsFor(rows, info, columns), options);
+}
+
+/**
+ * Renders a sweep directory's comparison charts (sweep-charts.ts) from its sweep.json and sweep.csv into
+ * <dir>/charts/<id>.svg and .png; returns the files written, relative to `dir`. A sweep without finished
+ * points gets no charts (and keeps any it had).
+ */
+export function renderSweepCharts(dir: string, options: RenderOptions = {}): string[] {
+  const table = readSweep(dir);
+  if (table.rows.length === 0) return [];
+  return writeCharts(dir, sweepChartsFor(table), options);
+}
+
+/**
+ * Writes charts into <dir>/charts/ (SVG, and PNG unless options.png is false), replacing the folder whole:
+ * it is written under a temporary name and renamed, so a failed render leaves the previous charts.
+ */
+export function writeCharts(dir: string, charts: readonly ChartSpec[], options: RenderOptions = {}): string[] {
+  const { png = true, scale = 2, warn = () => {} } = options;
+  mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.charts.partial-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -55,14 +76,24 @@ export function renderRunCharts(dir: string, options: RenderOptions = {}): strin
   return files;
 }
 
-/** The charts of rows and summary figures, on a fresh jsdom document. */
-export function chartsFor(rows: readonly Row[], info: RunInfo, columns?: readonly string[]): ChartSpec[] {
+/** Runs `build` with a fresh jsdom document, closing its window afterwards. */
+export function withDocument<T>(build: (document: Document) => T): T {
   const { window } = new JSDOM("");
   try {
-    return buildCharts(rows, info, window.document, { columns });
+    return build(window.document);
   } finally {
     window.close();
   }
+}
+
+/** The comparison charts of a sweep table, on a fresh jsdom document. */
+export function sweepChartsFor(table: SweepTable): ChartSpec[] {
+  return withDocument((document) => buildSweepCharts(table, document));
+}
+
+/** The charts of rows and summary figures, on a fresh jsdom document. */
+export function chartsFor(rows: readonly Row[], info: RunInfo, columns?: readonly string[]): ChartSpec[] {
+  return withDocument((document) => buildCharts(rows, info, document, { columns }));
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -103,7 +134,44 @@ export function readRun(dir: string): RunData {
   return { rows, columns: ts.columns, info };
 }
 
-function readTable(file: string): { columns: string[]; records: Record<string, string>[] } {
+/* ------------------------------------------------------------------------------------------------ */
+/* Reading a sweep directory                                                                          */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** What sim sweep writes in sweep.json (the fields read here). */
+export interface SweepManifest {
+  /** the scenario file, absolute */
+  scenario: string;
+  name: string;
+  keys: string[];
+  points: number;
+  sweep: Record<string, unknown[]>;
+}
+
+export function readSweepManifest(dir: string): SweepManifest {
+  if (!existsSync(dir)) throw new InputError(`${dir}: no such sweep directory`);
+  const file = join(dir, "sweep.json");
+  if (!existsSync(file)) throw new InputError(`${file}: no such file (is this a sweep directory of sim sweep?)`);
+  let m: SweepManifest;
+  try {
+    m = JSON.parse(readFileSync(file, "utf8")) as SweepManifest;
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (!Array.isArray(m.keys) || typeof m.name !== "string") throw new InputError(`${file}: not a sweep manifest of sim sweep (no name or keys)`);
+  return m;
+}
+
+/** A sweep directory's manifest and sweep.csv as a SweepTable (no rows if sweep.csv is not written yet). */
+export function readSweep(dir: string): SweepTable & { manifest: SweepManifest; columns: string[] } {
+  const manifest = readSweepManifest(dir);
+  const file = join(dir, "sweep.csv");
+  const t = existsSync(file) ? readTable(file) : { columns: [], records: [] };
+  return { name: manifest.name, keys: manifest.keys, rows: t.records, manifest, columns: t.columns };
+}
+
+/** A CSV file with a header row: its columns and one record per row (cell text). */
+export function readTable(file: string): { columns: string[]; records: Record<string, string>[] } {
   if (!existsSync(file)) throw new InputError(`${file}: no such file (is this a run directory of sim run or sim replay?)`);
   let records: Record<string, string>[];
   let columns: string[] = [];

@@ -10,6 +10,8 @@ import { planCommand } from "./plan.ts";
 import { plotCommand } from "./plot.ts";
 import { checkCommand } from "./check.ts";
 import { initCommand } from "./init.ts";
+import { compareCommand } from "./compare.ts";
+import { reportCommand } from "./report.ts";
 
 /*
  * The `sim` command line: parses argv and hands each command to a function. One catch turns errors into
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     .command(replayCommand((c) => (code = c)))
     .command(diffCommand((c) => (code = c)))
     .command(plotCommand((c) => (code = c)))
+    .command(compareCommand((c) => (code = c)))
+    .command(reportCommand((c) => (code = c)))
     .command(calibrateCommand((c) => (code = c)))
     .command(sweepCommand((c) => (code = c)))
     .command(mergeCommand((c) => (code = c)))
@@ -36,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     .example("$0 replay scenarios/policy-comparison.yaml --redis redis://127.0.0.1:6379 --flush", "the same workload on a real Redis")
     .example("$0 diff results/policy-comparison results/policy-comparison-replay", "simulator vs server")
     .example("$0 plot results/late-night-pager", "re-render a run's charts from its CSVs")
+    .example("$0 compare results/lru results/lfu", "overlay runs' timeseries; compare.csv side by side")
+    .example("$0 report results/late-night-pager", "one self-contained report.html: findings, charts, tables")
     .example("$0 sweep scenarios/policy-sweep.yaml", "8 policies × 4 sizes in parallel, resumable")
     .example("$0 plan scenarios/policy-comparison.yaml --target 'hit_ratio>=0.8'", "the smallest maxmemory that meets a target")
     .example("$0 init --conf /etc/redis/redis.conf --info info.txt --sizes sizes.csv", "a starting scenario from production")

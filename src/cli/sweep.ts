@@ -71,11 +71,17 @@ export async function simSweep(args: SweepArgs, log: (s: string) => void = () =>
     process.stderr.write(`sweep ${label}: ${mine.length} points${resumed > 0 ? ` (${resumed} already finished, resumed)` : ""}, ${Math.min(jobs, Math.max(1, todo.length))} at a time\n`);
   const failures = await runPoints(todo, args.scenario, pointsDir, Math.min(jobs, Math.max(1, todo.length)), args.quiet ? null : label);
   writeSweepCsv(dir, all, Object.keys(sweep));
+  if (shard === null) {
+    // comparison charts (hit ratio against maxmemory per policy, evictions and OOM errors, …); loaded on
+    // demand: jsdom takes a second to load
+    const { renderSweepCharts } = await import("../charts/render.ts");
+    renderSweepCharts(dir, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });
+  }
   const wallSeconds = (performance.now() - start) / 1000;
   const outcome = { dir, points: mine.length, ran: todo.length - failures.length, resumed, failed: failures.length, wallSeconds };
   log(
     `sweep ${label}: ${outcome.ran} run, ${resumed} resumed, ${failures.length} failed, in ${wallSeconds.toFixed(1)}s\n` +
-      `results: ${dir}/ (sweep.csv, points/)`,
+      `results: ${dir}/ (sweep.csv, ${shard === null ? "charts/, " : ""}points/)`,
   );
   if (failures.length > 0) {
     const first = failures[0];
@@ -235,7 +241,7 @@ export interface MergeArgs {
 }
 
 /** `sim merge`: the finished points of several shard directories of one sweep, in one sweep directory. */
-export function simMerge(args: MergeArgs, log: (s: string) => void = () => {}): { points: number; missing: number } {
+export async function simMerge(args: MergeArgs, log: (s: string) => void = () => {}): Promise<{ points: number; missing: number }> {
   let manifest: Manifest | null = null;
   for (const d of args.dirs) {
     const m = join(d, MANIFEST);
@@ -260,10 +266,12 @@ export function simMerge(args: MergeArgs, log: (s: string) => void = () => {}): 
   const all = sweepPoints(manifest.sweep);
   const n = writeSweepCsv(args.out, all, manifest.keys);
   const missing = all.filter((p) => !have.has(p.dir));
+  const { renderSweepCharts } = await import("../charts/render.ts");
+  renderSweepCharts(args.out, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });
   log(
     `merged ${args.dirs.length} directories: ${n} of ${all.length} points` +
       (missing.length > 0 ? `; missing ${missing.length} (e.g. ${missing[0].dir}): run their shards, then merge again` : "") +
-      `\nresults: ${args.out}/ (sweep.csv, points/)`,
+      `\nresults: ${args.out}/ (sweep.csv, charts/, points/)`,
   );
   return { points: n, missing: missing.length };
 }
@@ -277,8 +285,8 @@ export const mergeCommand = (setCode: (c: number) => void): CommandModule<object
       .option("out", { alias: "o", type: "string", demandOption: true, describe: "the merged sweep directory" })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
       .example("$0 merge results/shard-* --out results/policy-sweep", "after every shard finished") as Argv<MergeArgs>,
-  handler: (a: ArgumentsCamelCase<MergeArgs>) => {
-    const r = simMerge(a, a.quiet ? undefined : (s) => process.stdout.write(s + "\n"));
+  handler: async (a: ArgumentsCamelCase<MergeArgs>) => {
+    const r = await simMerge(a, a.quiet ? undefined : (s) => process.stdout.write(s + "\n"));
     setCode(r.missing > 0 ? 2 : 0);
   },
 });

@@ -1,0 +1,150 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, normalize, resolve } from "node:path";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { InputError } from "../errors.ts";
+import { csv } from "../io/output.ts";
+import { APP_SUMMARY_COLUMNS, PERSISTENCE_SUMMARY_COLUMNS, SUMMARY_COLUMNS } from "../metrics/columns.ts";
+
+/*
+ * `sim compare <run-dir> <run-dir> ...`: the runs' timeseries overlaid, one colour per run labelled by its
+ * directory name (charts/<id>.svg and .png, src/charts/compare.ts), and compare.csv: the runs' summary.csv
+ * side by side, one row per figure, one column per run. The output directory (default results/compare/)
+ * is written under a temporary name and moved into place whole. The chart code is imported on demand.
+ */
+
+export interface CompareArgs {
+  runs: string[];
+  out?: string;
+  metric?: string[];
+  png?: boolean;
+  quiet?: boolean;
+}
+
+export interface CompareOutcome {
+  /** the output directory */
+  dir: string;
+  /** files written, relative to dir: compare.csv, charts/<id>.svg (and .png) */
+  files: string[];
+  /** each run's label, in the order given */
+  names: string[];
+}
+
+const DEFAULT_OUT = join("results", "compare");
+
+const UNITS = new Map<string, string>([...SUMMARY_COLUMNS, ...APP_SUMMARY_COLUMNS, ...PERSISTENCE_SUMMARY_COLUMNS].map((c) => [c.name, c.unit]));
+
+/** The figures printed side by side on the terminal (when at least one run has them). */
+const PRINTED = ["maxmemory_policy", "maxmemory", "hit_ratio", "evicted_keys", "oom_rejected_writes", "used_memory_peak", "latency_p99_ms", "db_in_flight_peak", "cow_peak", "writes_lost"];
+
+export async function simCompare(args: CompareArgs, log: (s: string) => void = () => {}): Promise<CompareOutcome> {
+  const dirs = args.runs ?? [];
+  if (dirs.length < 2) throw new InputError(`compare: name at least two run directories (got ${dirs.length})`);
+  const seen = new Map<string, string>();
+  for (const d of dirs) {
+    const r = resolve(d);
+    if (seen.has(r)) throw new InputError(`compare: ${d}: named twice (as ${seen.get(r)} too); name each run once`);
+    seen.set(r, d);
+  }
+  for (const d of dirs) {
+    if (existsSync(d) && statSync(d).isDirectory() && existsSync(join(d, "sweep.json")) && !existsSync(join(d, "summary.csv")))
+      throw new InputError(`${d}: a sweep directory, not a run; compare its points (${join(d, "points", "<point>")}) or see sim report ${d}`);
+  }
+  const { readRun, readTable, withDocument, writeCharts } = await import("../charts/render.ts");
+  const { buildCompareCharts } = await import("../charts/compare.ts");
+  const runs = dirs.map((d) => ({ dir: d, ...readRun(d), summary: readTable(join(d, "summary.csv")) }));
+  const names = runNames(dirs);
+  const metrics = args.metric ?? [];
+  for (const m of metrics) {
+    if (m === "time_s") throw new InputError(`--metric time_s: time is the x axis; name a timeseries column such as used_memory or hit_ratio`);
+    const without = runs.find((r) => !r.columns.includes(m));
+    if (without)
+      throw new InputError(
+        `--metric ${m}: not a column of ${join(without.dir, "timeseries.csv")} (it has ${without.columns.filter((c) => c !== "time_s").join(", ")})`,
+      );
+  }
+  const out = args.out ?? DEFAULT_OUT;
+  if (seen.has(resolve(out))) throw new InputError(`--out ${out}: is one of the runs compared; choose another directory`);
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new InputError(`--out ${out}: exists and is not a directory`);
+    const files = readdirSync(out);
+    if (files.length > 0 && !files.includes("compare.csv"))
+      throw new InputError(`--out ${out}: exists and is not an evictsim comparison; refusing to replace it (choose another --out)`);
+  }
+
+  const charts = withDocument((document) =>
+    buildCompareCharts(
+      runs.map((r, i) => ({ name: names[i], rows: r.rows, columns: r.columns, info: r.info })),
+      document,
+      { metrics },
+    ),
+  );
+  const table = compareTable(names, runs.map((r) => ({ columns: r.summary.columns, record: r.summary.records[0] ?? {} })));
+
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  const tmp = join(dirname(resolve(out)), `.${basename(resolve(out))}.partial-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  let files: string[];
+  try {
+    writeFileSync(join(tmp, "compare.csv"), csv(table.header, table.rows));
+    files = ["compare.csv", ...writeCharts(tmp, charts, { png: args.png ?? true, warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) })];
+    rmSync(out, { recursive: true, force: true });
+    renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  log(sideBySide(table));
+  log(`results: ${out}/ (compare.csv, charts/: ${charts.map((c) => c.id).join(", ")})`);
+  return { dir: out, files, names };
+}
+
+/** Each run's label: its directory's name, or the path as given where two runs share a name. */
+export function runNames(dirs: readonly string[]): string[] {
+  const base = dirs.map((d) => basename(resolve(d)));
+  return dirs.map((d, i) => (base.filter((b) => b === base[i]).length > 1 ? normalize(d).replace(/[\\/]+$/, "") : base[i]));
+}
+
+export interface CompareTable {
+  /** metric, unit, then one column per run */
+  header: string[];
+  rows: string[][];
+}
+
+/** The runs' summaries side by side: every figure any run has, in the first run's order, then the others'. */
+export function compareTable(names: readonly string[], summaries: readonly { columns: readonly string[]; record: Readonly<Record<string, string>> }[]): CompareTable {
+  const metrics: string[] = [];
+  for (const s of summaries) for (const c of s.columns) if (!metrics.includes(c)) metrics.push(c);
+  return {
+    header: ["metric", "unit", ...names],
+    rows: metrics.map((m) => [m, UNITS.get(m) ?? "", ...summaries.map((s) => (s.columns.includes(m) ? (s.record[m] ?? "") : ""))]),
+  };
+}
+
+function sideBySide(t: CompareTable): string {
+  const rows = [t.header.filter((_, i) => i !== 1), ...t.rows.filter((r) => PRINTED.includes(r[0]) && r.slice(2).some((v) => v !== "")).map((r) => r.filter((_, i) => i !== 1))];
+  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return rows.map((r) => r.map((v, j) => (j === 0 ? v.padEnd(widths[j]) : v.padStart(widths[j]))).join("  ")).join("\n");
+}
+
+export const compareCommand = (setCode: (c: number) => void): CommandModule<object, CompareArgs> => ({
+  command: "compare <runs..>",
+  describe: "Overlay several runs' timeseries (one colour per run) and put their summaries side by side",
+  builder: (y: Argv) =>
+    y
+      .positional("runs", { type: "string", array: true, describe: "two or more run directories (sim run or sim replay)", demandOption: true })
+      .option("out", { alias: "o", type: "string", describe: `output directory (default ${DEFAULT_OUT})` })
+      .option("metric", {
+        type: "string",
+        array: true,
+        describe: "timeseries column to overlay, one chart each, instead of the default charts (repeatable), e.g. --metric used_memory --metric keys",
+      })
+      .option("png", { type: "boolean", default: true, describe: "write PNGs beside the SVGs (--no-png: SVG only)" })
+      .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
+      .example("$0 compare results/lru results/lfu", "memory, hit ratio and evictions/s of two runs overlaid; compare.csv")
+      .example("$0 compare results/a results/b results/c --metric keys --metric expired_per_sec --out results/abc", "chosen columns") as Argv<CompareArgs>,
+  handler: async (a: ArgumentsCamelCase<CompareArgs>) => {
+    await simCompare(a, a.quiet ? undefined : (s) => process.stdout.write(s + "\n"));
+    setCode(0);
+  },
+});
