@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { simCheck } from "../src/cli/check.ts";
+import { simCheck, simCheckAsync } from "../src/cli/check.ts";
 
 const sim = (args: string[]) => {
   const r = spawnSync(process.execPath, [join(process.cwd(), "bin/sim.js"), ...args], { encoding: "utf8" });
@@ -63,5 +63,22 @@ database: { query-time: 40ms }
     expect(ids(hot("30s"))).toEqual(["medium synchronized-ttl"]);
     expect(ids(hot("{ ttl: 30s, jitter: 10% }"))).toEqual([]);
     expect(ids(hot("30s", ", mitigation: xfetch"))).toEqual([]);
+  });
+});
+
+describe("sim check --info (production's INFO instead of a scenario)", () => {
+  it("maxmemory unset on a 1 GB dataset: flagged high with the host's RAM from total_system_memory", async () => {
+    const info = join(mkdtempSync(join(tmpdir(), "evictsim-check-")), "info.txt");
+    writeFileSync(
+      info,
+      ["# Server", "redis_version:7.0.15", "configured_hz:10", "uptime_in_seconds:86400", "# Clients", "connected_clients:5", "# Memory",
+        "used_memory:1048576000", "maxmemory:0", "maxmemory_policy:noeviction", "total_system_memory:2147483648", "mem_allocator:jemalloc-5.3.0",
+        "# Persistence", "aof_enabled:0", "# Stats", "instantaneous_ops_per_sec:10000", "keyspace_hits:900000", "keyspace_misses:100000",
+        "# Keyspace", "db0:keys=1000000,expires=0,avg_ttl=0", ""].join("\r\n"),
+    );
+    const r = await simCheckAsync({ info, duration: "2m" });
+    expect(r.risks.map((x) => `${x.severity} ${x.id}`)).toEqual(["high maxmemory-unset"]);
+    expect(r.text).toMatch(/host RAM 2048 MB/);
+    await expect(simCheckAsync({})).rejects.toThrow(/name a scenario .* or give --conf redis\.conf --info info\.txt/);
   });
 });
