@@ -223,7 +223,9 @@ export function sweepFindings(table: SweepTable, options: SweepFindingOptions = 
           ? `, but it rejected ${fmtCount(num(best.oom_rejected_writes))} writes with OOM` +
             (oomFree.length > 0 ? ` (best without OOM: ${policyOf(oomFree[0])}, ${fmtPercent(hr(oomFree[0]))})` : "")
           : "";
-      add(`best policy at ${size.format(m)} MiB: ${top.map(policyOf).join(", ")} with a hit ratio of ${b}` + (next ? ` (next: ${policyOf(next)}, ${n})` : "") + note);
+      // a runner-up that keeps its hit ratio by refusing writes says so
+      const nextOom = next && num(next.oom_rejected_writes) > 0 ? `, rejecting ${fmtCount(num(next.oom_rejected_writes))} writes with OOM` : "";
+      add(`best policy at ${size.format(m)} MiB: ${top.map(policyOf).join(", ")} with a hit ratio of ${b}` + (next ? ` (next: ${policyOf(next)}, ${n}${nextOom})` : "") + note);
     }
 
     // the smallest size reaching the target, per policy
