@@ -1,4 +1,4 @@
-import * as hdr from "hdr-histogram-js";
+import { latencyHistogram } from "../metrics/histogram.ts";
 import type { Rng, Streams } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
 import { Database, DB_OK } from "../db/database.ts";
@@ -80,15 +80,11 @@ export class ClassStats {
   herdMax = 0;
   errors = 0;
   lockHolderDeaths = 0;
-  readonly latency = newHistogram();
+  readonly latency = latencyHistogram();
 }
 
-function newHistogram() {
-  // µs, 3 significant digits, JS implementation (no WebAssembly: runs the same in Node and the browser)
-  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, useWebAssembly: false });
-}
 
-export type Histogram = ReturnType<typeof newHistogram>;
+export type { Histogram } from "../metrics/histogram.ts";
 
 export class CacheAside {
   readonly db: Database;
@@ -144,8 +140,8 @@ export class CacheAside {
   herdQueries = 0;
   intervalHerdMax = 0;
   redisErrors = 0;
-  readonly latency = newHistogram();
-  readonly intervalLatency = newHistogram();
+  readonly latency = latencyHistogram();
+  readonly intervalLatency = latencyHistogram();
 
   constructor(plan: Plan, sim: Sim, streams: Streams, server: RedisServer, source: RequestSource, onOom: () => void) {
     this.app = plan.app!;

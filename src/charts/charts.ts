@@ -171,7 +171,7 @@ export function fmtMiB(bytes: number): string {
 /* Series helpers                                                                                     */
 /* ------------------------------------------------------------------------------------------------ */
 
-interface Point {
+export interface Point {
   x: number;
   y: number;
 }
@@ -190,10 +190,13 @@ function points(ctx: Ctx, column: string, f: (v: number) => number = (v) => v): 
  * time): drawn as steps, each value held over its interval (t_prev, t], so the first interval starts at 0.
  */
 function perInterval(ctx: Ctx, column: string, f?: (v: number) => number): Point[] {
-  const p = points(ctx, column, f);
+  return asSteps(points(ctx, column, f));
+}
+
+/** Per-interval points as steps: a value after the start or after a gap gets its interval's start too. */
+export function asSteps(p: Point[]): Point[] {
   const out: Point[] = [];
   for (let i = 0; i < p.length; i++) {
-    // a value after the start or after a gap needs its interval's start drawn too
     const start = i === 0 ? 0 : Number.isNaN(p[i - 1].y) ? p[i - 1].x : undefined;
     if (start !== undefined && !Number.isNaN(p[i].y) && start < p[i].x) out.push({ x: start, y: p[i].y });
     out.push(p[i]);

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import * as Plot from "@observablehq/plot";
 import { APP_TIMESERIES_COLUMNS, PERSISTENCE_TIMESERIES_COLUMNS, TIMESERIES_COLUMNS, type Column } from "../metrics/columns.ts";
-import { CATEGORICAL, C, MIB, decimate, fmtDuration, fmtMiB, fmtSI, frame, textWidth, timeUnit, type ChartSpec, type LegendItem, type Panel, type Row, type RunInfo } from "./charts.ts";
+import { CATEGORICAL, C, MIB, asSteps, decimate, type Point, fmtDuration, fmtMiB, fmtSI, frame, textWidth, timeUnit, type ChartSpec, type LegendItem, type Panel, type Row, type RunInfo } from "./charts.ts";
 
 /*
  * Runs overlaid (sim compare): several runs' timeseries in, one chart per quantity out, each run one colour
@@ -95,10 +95,6 @@ function context(runs: readonly CompareRun[], document: Document, width: number,
   };
 }
 
-interface Point {
-  x: number;
-  y: number;
-}
 
 /** A run's column as points in the chart's time unit (NaN for a missing or empty cell: a gap). */
 function points(ctx: Ctx, run: CompareRun, column: string, f: (v: number) => number, step: boolean): Point[] {
@@ -108,15 +104,8 @@ function points(ctx: Ctx, run: CompareRun, column: string, f: (v: number) => num
       return { x: r.time_s / ctx.unitS, y: v === undefined || Number.isNaN(v) ? NaN : f(v) };
     }),
   );
-  if (!step) return p;
-  // each value held over its interval (t_prev, t]: the first interval and one after a gap need their start
-  const out: Point[] = [];
-  for (let i = 0; i < p.length; i++) {
-    const start = i === 0 ? 0 : Number.isNaN(p[i - 1].y) ? p[i - 1].x : undefined;
-    if (start !== undefined && !Number.isNaN(p[i].y) && start < p[i].x) out.push({ x: start, y: p[i].y });
-    out.push(p[i]);
-  }
-  return out;
+  // each value held over its interval (t_prev, t]
+  return step ? asSteps(p) : p;
 }
 
 function maxOf(series: Point[][]): number {

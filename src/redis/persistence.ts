@@ -1,4 +1,4 @@
-import * as hdr from "hdr-histogram-js";
+import { latencyHistogram } from "../metrics/histogram.ts";
 import type { Rng } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
 import type { ServiceDist } from "../db/database.ts";
@@ -90,9 +90,6 @@ const CHILD_NONE = 0;
 const CHILD_RDB = 1;
 const CHILD_AOF = 2;
 
-function newHistogram() {
-  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, useWebAssembly: false });
-}
 
 export class Persistence {
   readonly cfg: PersistencePlan;
@@ -186,10 +183,10 @@ export class Persistence {
   /** Main thread blocked until (fork stall, always-fsync, delayed write). */
   blockedUntil = 0;
 
-  readonly writeLatency = newHistogram();
-  readonly intervalWriteLatency = newHistogram();
-  readonly fsyncLatency = newHistogram();
-  readonly intervalFsyncLatency = newHistogram();
+  readonly writeLatency = latencyHistogram();
+  readonly intervalWriteLatency = latencyHistogram();
+  readonly fsyncLatency = latencyHistogram();
+  readonly intervalFsyncLatency = latencyHistogram();
 
   constructor(cfg: PersistencePlan, server: RedisServer, sim: Sim, rng: Rng, hashSalt: number) {
     this.cfg = cfg;
