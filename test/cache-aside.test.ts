@@ -421,12 +421,12 @@ describe("scenario errors for the database model", () => {
     [
       "query-time fast",
       scenario("{ name: a, keys: 10 }", "database: { query-time: fast }\n"),
-      `bad.yaml:6: database.query-time: "fast" is not a query time (e.g. 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`,
+      `bad.yaml:6: database.query-time: "fast" is not a time (a duration such as 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`,
     ],
     [
       "a class's query-time fast",
       scenario("{ name: a, keys: 10, query-time: fast }", "database: {}\n"),
-      `bad.yaml:5: workload.classes[0].query-time: "fast" is not a query time (e.g. 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`,
+      `bad.yaml:5: workload.classes[0].query-time: "fast" is not a time (a duration such as 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`,
     ],
     [
       "a lock TTL under 1 ms",

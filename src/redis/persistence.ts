@@ -30,6 +30,12 @@ import type { RedisServer } from "./server.ts";
  *   (we assume the child is chosen, as with oom-score-adj yes; with the default `no` the kernel may
  *   pick the parent instead): the save fails, and with stop-writes-on-bgsave-error every write is
  *   refused with -MISCONF until a save succeeds (retried ≥ 5 s later).
+ * - The AOF buffer is reported on its own (mem_aof_buffer, and in RSS) and not added to used_memory.
+ *   Redis adds it to used_memory and subtracts it again before comparing with maxmemory
+ *   (mem_not_counted_for_evict), so eviction is the same; our used_memory reads low by the buffer,
+ *   which is ~0 except while an everysec write is postponed.
+ * - A failed AOF rewrite is retried at the next cron tick; Redis 7 backs off after three failures
+ *   (aofRewriteLimited). Not modelled.
  * - AOF: each write command appends its protocol bytes. `always`: write + fdatasync in the main thread
  *   once per event-loop iteration, group-committing every write that arrived while the previous fsync
  *   ran (every command, reads too, waits for it). `everysec`: a background fsync at most once a second;

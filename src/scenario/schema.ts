@@ -174,11 +174,11 @@ export const popularity = z.any().superRefine((v, ctx) => {
 export const timeDist = z.any().superRefine((v, ctx) => {
   if (typeof v === "number" || typeof v === "string") {
     const us = parseDuration(v);
-    if (us === null || us <= 0) issue(ctx, `${show(v)} is not a query time (e.g. 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`);
+    if (us === null || us <= 0) issue(ctx, `${show(v)} is not a time (a duration such as 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`);
     return;
   }
   if (typeof v !== "object" || v === null || Array.isArray(v))
-    return issue(ctx, `${show(v)} is not a query time: give a duration or {dist: fixed|lognormal|exponential|empirical, …}`);
+    return issue(ctx, `${show(v)} is not a time: give a duration (40ms) or {dist: fixed|lognormal|exponential|empirical, …}`);
   const dist = v.dist ?? "fixed";
   const allowed: Record<string, string[]> = { fixed: ["time"], lognormal: ["p50", "p99"], exponential: ["mean"], empirical: ["values", "weights"] };
   if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
