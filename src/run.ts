@@ -1,7 +1,7 @@
 import { Streams } from "./core/random.ts";
 import { Sim } from "./core/sim.ts";
 import { US_PER_S } from "./core/time.ts";
-import { APP_SUMMARY_COLUMNS, CLASS_COLUMNS, PERSISTENCE_SUMMARY_COLUMNS, timeseriesColumns, type Summary } from "./metrics/columns.ts";
+import { APP_SUMMARY_COLUMNS, APP_TIMESERIES_COLUMNS, CLASS_COLUMNS, PERSISTENCE_SUMMARY_COLUMNS, timeseriesColumns, type Summary } from "./metrics/columns.ts";
 import { CacheAside, type Herd, type Histogram } from "./app/cache-aside.ts";
 import { EV_BGREWRITEAOF, EV_BGSAVE, EV_CRASH, EV_FLUSHALL, EV_PREWARM, EV_RESTART, MITIGATION_NAMES, type EventPlan } from "./scenario/compile.ts";
 import { Persistence } from "./redis/persistence.ts";
@@ -201,7 +201,7 @@ export class Runner {
       db.resetPeaks();
       h.reset();
       app.intervalHerdMax = 0;
-    } else if (this.plan.app !== undefined) row.push(...new Array(17).fill(NaN));
+    } else if (this.plan.app !== undefined) row.push(...new Array(APP_TIMESERIES_COLUMNS.length).fill(NaN));
     const p = this.server.persistence;
     if (p !== null) {
       const cow = p.cowBytes;
