@@ -60,20 +60,20 @@ const rowAt = (o: Outcome, t: number) => o.rows.find((r) => Math.abs(r.time_s - 
 const PIN = {
   forkUsed: 66_263_272,
   forkUs: [617, 1438, 14_768, 2314],
-  longSave4k: [43_916_560, 43_094_016, 1],
-  longSaveThp: [43_916_560, 41_943_040, 1],
-  thp200: [1_630_208, 289_406_976, 318_660_824],
-  pagesPerWrite: [798_720, 1_630_208, 3_276_800, 200],
+  longSave4k: [43_916_560, 43_780_320, 1],
+  longSaveThp: [43_916_560, 43_916_560, 1],
+  thp200: [3_414_240, 240_175_328, 318_660_824],
+  pagesPerWrite: [2_627_808, 3_414_240, 5_052_640, 200],
   alwaysGone: 1, // the write whose group's fsync was in flight: never acknowledged, its key is not in the file
   everysecLost: 1002,
   noLost: 29_827,
   rdbForkRows: [20.1, 40.2],
   rdbLost: 19_559,
-  misconfYes: [1, 1, 12_171, 34, 46, [31, 36]],
-  misconfNo: [8, 8],
+  misconfYes: [1, 1, 10_805, 36, 46, [31, 36]],
+  misconfNo: [7, 8],
   savePoint: [60.1, 0.015, 15],
   delayed: [9, 2999.674, 0.008], // a 5 s fsync stalls the main thread for 5 − 2 = 3 s
-  rewrite: [9, 9, 6_340_608],
+  rewrite: [9, 9, 6_211_808],
   always: [19.903, 73.855, 0.063],
   restartRdb: [0.040569, 65],
   restartAof: [0.140565, 141],
@@ -215,15 +215,13 @@ describe("COW never exceeds the dataset (many random writes during a long save)"
       for (let i = 1; i < during.length; i++) expect(during[i].cow_bytes).toBeGreaterThanOrEqual(during[i - 1].cow_bytes);
       const peak = num(o.summary.cow_peak);
       expect(peak).toBeLessThanOrEqual(atFork);
-      // the bound is tight: ~140 000 random writes dirty nearly every page (THP: every one of them)
-      const pageSize = thp === "yes" ? 2 * 1024 * 1024 : 4096;
-      const pages = Math.floor(atFork / pageSize);
-      if (thp === "yes") expect(peak).toBe(pages * pageSize);
-      else expect(peak).toBeGreaterThan(0.97 * pages * pageSize);
+      // the bound is tight: ~140 000 random writes dirty nearly every page (THP: all of them, capped at
+      // the dataset)
+      if (thp === "yes") expect(peak).toBe(atFork);
+      else expect(peak).toBeGreaterThan(0.95 * atFork);
       expect(o.summary.rdb_saves).toBe(1);
       expect(o.summary.rdb_last_cow_size).toBe(peak);
       expect(num(o.summary.rdb_last_cow_size)).toBeLessThanOrEqual(num(o.summary.used_memory));
-      expect(peak % pageSize).toBe(0);
       expect([atFork, peak, num(o.summary.rdb_saves)]).toEqual(thp === "yes" ? PIN.longSaveThp : PIN.longSave4k);
     });
   }
@@ -245,35 +243,62 @@ describe("THP: the same 200 random writes during a save", () => {
       server.set(k, vlen, -1, 0);
     }
     const cow = p.cowBytes;
-    // reads dirty nothing; writing the same keys again copies no new page
+    // reads dirty nothing
     for (const k of keys) server.get(k);
-    expect(p.cowBytes).toBe(cow);
-    for (const k of keys) server.set(k, vlen, -1, 0);
     expect(p.cowBytes).toBe(cow);
     expect(p.child).toBe(1);
     return { cow, used: server.used, distinct: new Set(keys).size };
   }
 
-  it("dirty ≥ 100× more memory with transparent-huge-pages yes than no", () => {
+  it("dirty ≥ 50× more memory with transparent-huge-pages yes than no", () => {
     const small = cow200("no");
     const huge = cow200("yes");
-    expect(huge.cow / small.cow).toBeGreaterThanOrEqual(100);
+    expect(huge.cow / small.cow).toBeGreaterThanOrEqual(50);
     expect(huge.cow).toBeLessThanOrEqual(huge.used);
     expect([small.cow, huge.cow, huge.used]).toEqual(PIN.thp200);
   });
 
-  it("with 4 KiB pages COW = distinct pages touched × 4096: ≤ 2 pages per write of a small value", () => {
-    const two = cow200("no", 2000); // entry page + one value page
-    expect(two.cow % 4096).toBe(0);
-    expect(two.cow).toBeLessThanOrEqual(two.distinct * 2 * 4096);
-    expect(two.cow).toBeGreaterThanOrEqual(0.97 * two.distinct * 2 * 4096); // ~80 000 pages: few collisions
-    const one = cow200("no", 40); // embedded (≤ 44 bytes): the entry page only
-    expect(one.cow).toBeLessThanOrEqual(one.distinct * 4096);
-    expect(one.cow).toBeGreaterThanOrEqual(0.9 * one.distinct * 4096);
-    const five = cow200("no", 10_000); // entry + ⌈10 000 / 4096⌉ = 3 value pages
-    expect(five.cow).toBeLessThanOrEqual(five.distinct * 4 * 4096);
-    expect(five.cow).toBeGreaterThanOrEqual(0.9 * five.distinct * 4 * 4096);
+  /*
+   * An overwrite writes three allocations, each in its size class's own pages (persistence.ts
+   * scanAtFork / cowTouch, measured on redis-server in docs/cow-fidelity.md): the key's dict entry (its
+   * value pointer), a new robj and a new value sds, in slots freed anywhere in their pools. On top, the
+   * child's own ~1.1 MB. With 150 000 keys the pools are large, so 200 writes seldom share a page.
+   */
+  it("with 4 KiB pages: 1.1 MB + ~3 pages per overwrite (2 for an embedded value), more for big values", () => {
+    const own = 1_100_000;
+    const pages = (o: { cow: number }) => (o.cow - own) / 4096;
+    const two = cow200("no", 2000); // entry + robj + the 2048-B value (1–2 pages)
+    expect(pages(two)).toBeGreaterThanOrEqual(0.9 * two.distinct * 3);
+    expect(pages(two)).toBeLessThanOrEqual(two.distinct * 4);
+    const one = cow200("no", 40); // embedded (robj and sds in one allocation): entry + 1
+    expect(pages(one)).toBeGreaterThanOrEqual(0.9 * one.distinct * 2);
+    expect(pages(one)).toBeLessThanOrEqual(one.distinct * 2);
+    const five = cow200("no", 10_000); // entry + robj + a 10 240-B value (3–4 pages)
+    expect(pages(five)).toBeGreaterThanOrEqual(0.9 * five.distinct * 5);
+    expect(pages(five)).toBeLessThanOrEqual(five.distinct * 6);
     expect([one.cow, two.cow, five.cow, two.distinct]).toEqual(PIN.pagesPerWrite);
+  });
+
+  it("rewriting the same keys copies new robj and value pages (fresh slots) but not their entry pages again", () => {
+    const d = direct(directYaml(`{ save-speed: 1mb }`), 150_000, 2000);
+    const { sim, server, p } = d;
+    sim.advanceTo(1_000_000);
+    p.bgsave();
+    const pick = keyPicker(99, 150_000);
+    const keys = Array.from({ length: 200 }, () => pick());
+    for (const k of keys) {
+      sim.advanceTo(sim.now + 1000);
+      server.set(k, 2000, -1, 0);
+    }
+    const once = p.cowBytes;
+    for (const k of keys) {
+      sim.advanceTo(sim.now + 1000);
+      server.set(k, 2000, -1, 0);
+    }
+    const extra = (p.cowBytes - once) / 4096;
+    const n = new Set(keys).size;
+    expect(extra).toBeGreaterThan(1.7 * n); // robj + value again (a few land on pages already copied)
+    expect(extra).toBeLessThan(3 * n); // but the entries were already copied
   });
 });
 
@@ -547,10 +572,10 @@ describe("host memory slightly above used_memory: the OOM killer kills the savin
   // zeroes `dirty` and every write is refused, no save point ever fires again: writes are refused for the
   // rest of the run (36 618 of them).
   it("a crash during -MISCONF: the restarted server accepts writes", () => {
-    const o = simulate(hostYaml("yes").replace("events:\n", "events:\n  - { at: 34500ms, action: crash, downtime: 0s }\n"));
+    const o = simulate(hostYaml("yes").replace("events:\n", "events:\n  - { at: 36500ms, action: crash, downtime: 0s }\n"));
     expect(o.summary.oom_kills).toBe(1);
-    expect(rowAt(o, 34).misconf_rejected_writes).toBeGreaterThan(0);
-    expect(rowAt(o, 70).misconf_rejected_writes).toBe(rowAt(o, 35).misconf_rejected_writes);
+    expect(rowAt(o, 36).misconf_rejected_writes).toBeGreaterThan(0);
+    expect(rowAt(o, 70).misconf_rejected_writes).toBe(rowAt(o, 37).misconf_rejected_writes);
   });
 
   // FIXED (was: run.ts restart, lines 315–333): a crash deletes the lost keys (here, with no snapshot yet, all of
@@ -793,27 +818,27 @@ describe("a graceful restart with persistence loses nothing", () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe("scenarios/rdb-cow.yaml", () => {
-  it("4 KiB pages: ~29 MB of COW, a ~9 ms fork; THP: COW ≈ the whole dataset", () => {
+  it("4 KiB pages: ~42 MB of COW, a ~9 ms fork; THP: COW ≈ the whole dataset", () => {
     const small = bundled("rdb-cow.yaml");
     const s = small.summary;
     expect(s.scenario).toBe("rdb-cow");
     expect(s.rdb_saves).toBe(1);
     expect(s.latest_fork_usec).toBe(8953);
     expect(s.latest_fork_usec).toBe(Math.round((num(s.used_memory) / 2 ** 30) * 10 * 1000));
-    expect(s.rdb_last_cow_size).toBe(29_224_960);
-    expect(num(s.rdb_last_cow_size)).toBeGreaterThan(25e6);
-    expect(num(s.rdb_last_cow_size)).toBeLessThan(35e6);
+    expect(s.rdb_last_cow_size).toBe(41_638_112);
+    expect(num(s.rdb_last_cow_size)).toBeGreaterThan(35e6);
+    expect(num(s.rdb_last_cow_size)).toBeLessThan(50e6);
     // a write during the stall waited for part of it
     expect(s.write_latency_max_ms).toBe(6.454);
     expect(num(s.write_latency_max_ms)).toBeLessThanOrEqual(num(s.latest_fork_usec) / 1000 + 0.008);
     expect(small.rows.every((r) => r.cow_bytes <= r.used_memory)).toBe(true);
     const huge = bundled("rdb-cow.yaml", ["persistence.transparent-huge-pages=yes"]);
     const h = huge.summary;
-    expect(h.rdb_last_cow_size).toBe(960_495_616); // 458 × 2 MiB
+    expect(h.rdb_last_cow_size).toBe(957_401_312); // 1.1 MB + 456 of the 458 huge pages
     expect(num(h.rdb_last_cow_size)).toBeLessThanOrEqual(num(h.used_memory));
     expect(num(h.rdb_last_cow_size)).toBeGreaterThan(0.99 * num(h.used_memory));
-    expect(h.rss_peak).toBe(1_921_847_096);
-    expect(num(h.rdb_last_cow_size) / num(s.rdb_last_cow_size)).toBeGreaterThan(30);
+    expect(h.rss_peak).toBe(1_918_752_792);
+    expect(num(h.rdb_last_cow_size) / num(s.rdb_last_cow_size)).toBeGreaterThan(20);
   });
 });
 

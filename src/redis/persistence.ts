@@ -4,6 +4,7 @@ import type { Sim } from "../core/sim.ts";
 import type { ServiceDist } from "../db/database.ts";
 import { digits } from "../workload/request.ts";
 import { R_META, R_VALLEN, R_VOLPOS, NO_KEY, REC } from "./keyspace.ts";
+import { DICT_ENTRY_SIZE, ENC_EMBSTR, ENC_INT, ENC_SHARED, ROBJ_SIZE, sdsAllocSize } from "./memory.ts";
 import { RESIZE_AVOID, RESIZE_ENABLE } from "./dict.ts";
 import type { RedisServer } from "./server.ts";
 
@@ -92,6 +93,12 @@ const AOF_POSTPONE_US = 2_000_000;
 const WRITEBACK_AGE_US = 30_000_000;
 const WRITEBACK_PERIOD_US = 5_000_000;
 
+/**
+ * The child's own private dirty memory (its stack, buffers, allocator state): a save with no writes at
+ * all reported rdb_last_cow_size ≈ 1.1 MB on redis-server 7.0.15 (docs/cow-fidelity.md).
+ */
+const CHILD_OWN_BYTES = 1_100_000;
+
 const CHILD_NONE = 0;
 const CHILD_RDB = 1;
 const CHILD_AOF = 2;
@@ -144,6 +151,11 @@ export class Persistence {
   private childRdbBytes = 0;
   private pages = new Uint8Array(0);
   private pageCount = 0;
+  /** The fork's page layout: per size class its first page and page count; then the bucket arrays. */
+  private readonly poolBase = new Map<number, number>();
+  private readonly poolPages = new Map<number, number>();
+  private bucketBase = 0;
+  private bucketPages = 1;
   private dirtyPages = 0;
   cowPeak = 0;
   /** Largest COW of any child, and largest RSS + COW seen while one ran. */
@@ -513,12 +525,11 @@ export class Persistence {
     this.forkTime = now;
     this.aofSizeAtFork = this.aofSize;
     this.usedAtFork = used;
-    this.childRdbBytes = this.rdbBytes();
+    this.childRdbBytes = this.scanAtFork();
     const secs = Math.max(used / this.cfg.saveBytesPerSec, this.childRdbBytes / this.cfg.diskWriteBytesPerSec);
     this.childStart = now + forkUs;
     this.childEnd = this.childStart + Math.max(1, Math.round(secs * 1e6));
-    // COW ledger: the dataset's pages at fork, none dirty yet
-    this.pageCount = Math.max(1, Math.floor(used / this.cfg.pageSize));
+    // COW ledger: the dataset's pages at fork (scanAtFork laid them out), none dirty yet
     if (this.pages.length < this.pageCount) this.pages = new Uint8Array(this.pageCount);
     else this.pages.fill(0, 0, this.pageCount);
     this.dirtyPages = 0;
@@ -526,43 +537,99 @@ export class Persistence {
     this.sim.at(this.childEnd, this.evChildDone, this.childGen);
   }
 
-  /** The RDB file's size: per key type, key, value, TTL and LRU/LFU fields (§A4), plus a header. */
-  rdbBytes(): number {
+  /**
+   * At fork: the RDB file's size (per key: type, key, value, TTL and LRU/LFU fields, §A4, plus a
+   * header), and the page layout of the dataset for the COW ledger. jemalloc keeps each small size class
+   * in its own pages, so the layout is one pool of pages per size class (dict entries, key sds, robjs,
+   * values), sized by what the keys hold in it, plus the dicts' bucket arrays. An overwrite writes into
+   * three of them (the entry's value pointer, a new robj and a new value sds in slots freed earlier), so
+   * the small-object pools fill up long before the values' pool does: that is what makes COW per write
+   * fall as a save goes on (measured on redis-server 7.0.15: docs/cow-fidelity.md).
+   */
+  private scanAtFork(): number {
     const ks = this.server.ks;
+    const A = this.server.mem.A;
+    const page = this.cfg.pageSize;
     // RDB_OPCODE_FREQ + 1 byte under LFU policies; RDB_OPCODE_IDLE + a length-encoded idle time under LRU
     const lruField = this.server.lfu ? 2 : this.server.cfg.maxmemoryPolicy.includes("lru") ? 3 : 0;
+    const pool = new Map<number, number>();
+    const add = (c: number) => pool.set(c, (pool.get(c) ?? 0) + c);
+    const entry = A(DICT_ENTRY_SIZE);
     let b = 100;
+    let buckets = 0;
     for (const db of ks.dbs) {
       if (db.allN > 0) b += 6;
+      buckets += db.main.bytes + db.expires.bytes;
       for (let i = 0; i < db.allN; i++) {
         const k = db.all[2 * i];
         const r = k * REC;
-        const klen = ks.rec[r + R_META] & 0xffff;
+        const meta = ks.rec[r + R_META];
+        const klen = meta & 0xffff;
         const vlen = ks.rec[r + R_VALLEN];
         b += 1 + lenPrefix(klen) + klen + lenPrefix(vlen) + vlen + lruField;
-        if (ks.rec[r + R_VOLPOS] !== NO_KEY) b += 9;
+        add(entry);
+        add(A(sdsAllocSize(klen)));
+        this.valueAllocs((meta >>> 16) & 0xff, vlen, add);
+        if (ks.rec[r + R_VOLPOS] !== NO_KEY) {
+          b += 9;
+          add(entry);
+        }
       }
     }
+    this.poolBase.clear();
+    this.poolPages.clear();
+    let base = 0;
+    for (const c of [...pool.keys()].sort((x, y) => x - y)) {
+      const n = Math.max(1, Math.ceil(pool.get(c)! / page));
+      this.poolBase.set(c, base);
+      this.poolPages.set(c, n);
+      base += n;
+    }
+    this.bucketBase = base;
+    this.bucketPages = Math.max(1, Math.ceil(buckets / page));
+    this.pageCount = base + this.bucketPages;
     return b;
   }
 
-  /** A write or delete of `key` (value `vlen` bytes) while the child runs: dirty its pages. */
-  cowTouch(key: number, vlen: number): void {
-    const P = this.pageCount;
+  /** The allocations of a string value of encoding `enc` (memory.ts): robj and/or sds size classes. */
+  private valueAllocs(enc: number, vlen: number, visit: (sizeClass: number) => void): void {
+    const A = this.server.mem.A;
+    if (enc === ENC_SHARED) return;
+    if (enc === ENC_INT) visit(A(ROBJ_SIZE));
+    else if (enc === ENC_EMBSTR) visit(A(ROBJ_SIZE + 3 + vlen + 1));
+    else {
+      visit(A(ROBJ_SIZE));
+      visit(A(sdsAllocSize(vlen)));
+    }
+  }
+
+  /**
+   * A write (`write`: SET, with the new value's encoding and length) or a delete (eviction, expiry,
+   * DEL) of `key` while the child runs: the pages it writes. Any write or delete changes the key's dict
+   * entry (its value pointer, or the chain it is unlinked from) and, when the key is added or removed,
+   * its bucket; a SET allocates its value (robj and sds) in slots freed earlier, so in pages of the
+   * fork's pools; a new key also allocates its key sds. Frees write jemalloc's out-of-line metadata,
+   * not the data pages. Which page in a pool: a hash of the key and of the time, since a freed slot
+   * anywhere in the pool may be reused.
+   */
+  cowTouch(key: number, write: boolean, isNew: boolean, klen: number, enc: number, vlen: number): void {
+    const A = this.server.mem.A;
     let h = Math.imul(key ^ this.hashSalt, 0x9e3779b1);
     h ^= h >>> 15;
-    this.mark((h >>> 0) % P);
-    if (vlen > 44) {
-      h = Math.imul(h ^ 0x85ebca6b, 0xc2b2ae35);
-      h ^= h >>> 13;
-      const n = Math.min(P, Math.ceil(vlen / this.cfg.pageSize));
-      let p = (h >>> 0) % P;
-      for (let i = 0; i < n; i++) {
-        this.mark(p);
-        if (++p === P) p = 0;
-      }
+    this.region(A(DICT_ENTRY_SIZE), h);
+    if (isNew || !write) this.mark(this.bucketBase + ((Math.imul(h, 0x85ebca6b) >>> 0) % this.bucketPages));
+    if (write) {
+      // a fresh slot: a different place at each write of the key
+      let g = Math.imul(h ^ (this.sim.now | 0) ^ this.writes, 0xc2b2ae35);
+      g ^= g >>> 13;
+      if (isNew) this.region(A(sdsAllocSize(klen)), Math.imul(g, 0x27d4eb2f));
+      this.valueAllocs(enc, vlen, (c) => {
+        g = Math.imul(g ^ c, 0x9e3779b1);
+        g ^= g >>> 16;
+        this.region(c, g);
+      });
     }
-    const cow = Math.min(this.dirtyPages * this.cfg.pageSize, this.usedAtFork);
+    const cow = this.cowBytes;
     if (cow > this.cowPeak) {
       this.cowPeak = cow;
       if (cow > this.cowPeakRun) this.cowPeakRun = cow;
@@ -570,6 +637,18 @@ export class Persistence {
       if (rss > this.rssPeakRun) this.rssPeakRun = rss;
     }
     if (this.cfg.hostMemory > 0) this.checkHostMemory();
+  }
+
+  /** One allocation of size class `c` at a slot chosen by hash `h` in its pool: the pages it spans. */
+  private region(c: number, h: number): void {
+    const pages = this.poolPages.get(c);
+    if (pages === undefined) return; // a size class the dataset did not use at fork: new memory, not shared
+    const page = this.cfg.pageSize;
+    const slots = Math.max(1, Math.floor((pages * page) / c));
+    const start = ((h >>> 0) % slots) * c;
+    const base = this.poolBase.get(c)!;
+    const last = Math.min(pages - 1, Math.floor((start + c - 1) / page));
+    for (let p = Math.floor(start / page); p <= last; p++) this.mark(base + p);
   }
 
   private mark(p: number): void {
@@ -581,7 +660,7 @@ export class Persistence {
 
   /** Current copy-on-write bytes of the running child (0 without one). */
   get cowBytes(): number {
-    return this.child === CHILD_NONE ? 0 : Math.min(this.dirtyPages * this.cfg.pageSize, this.usedAtFork);
+    return this.child === CHILD_NONE ? 0 : Math.min(CHILD_OWN_BYTES + this.dirtyPages * this.cfg.pageSize, this.usedAtFork);
   }
 
   /** used_memory_rss as modelled: used × fragmentation + the AOF buffer (the parent's pages). */

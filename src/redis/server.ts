@@ -316,13 +316,14 @@ export class RedisServer {
   private setKey(key: number, vlen: number, intValue: number, ttlMs: number): void {
     const ks = this.ks;
     const r = key * REC;
-    if (this.childActive) this.persistence?.cowTouch(key, vlen);
+    const childTouch = this.childActive && this.persistence !== null;
     const meta = ks.rec[r + R_META];
     const db = ks.dbs[meta >>> 24];
     const A = this.mem.A;
     if (db.main.rehashIdx >= 0) this.used += db.main.rehashStep(); // lookupKeyWrite → dictFind
     const enc = stringEncoding(vlen, intValue >= 0, intValue, this.sharedIntegers);
     const bytes = this.mem.keyBytes(meta & 0xffff, vlen, enc);
+    if (childTouch) this.persistence!.cowTouch(key, true, ks.rec[r + R_ALLPOS] === NO_KEY, meta & 0xffff, enc, vlen);
     if (ks.rec[r + R_ALLPOS] !== NO_KEY && !this.expireIfNeeded(key, db)) {
       this.touch(key, db);
       // dbOverwrite: the new value object. Under LRU it carries its creation stamp (the clock now);
@@ -367,7 +368,7 @@ export class RedisServer {
   deleteKey(key: number): void {
     const ks = this.ks;
     const db = ks.dbs[ks.rec[key * REC + R_META] >>> 24];
-    if (this.childActive) this.persistence?.cowTouch(key, ks.rec[key * REC + R_VALLEN]);
+    if (this.childActive) this.persistence?.cowTouch(key, false, false, 0, 0, 0);
     if (db.expires.used > 0) {
       if (ks.rec[key * REC + R_VOLPOS] !== NO_KEY) this.removeExpire(key, db);
       else if (db.expires.rehashIdx >= 0) this.used += db.expires.rehashStep();
