@@ -116,7 +116,7 @@ describe("sim report <run-dir>", () => {
     expect(Number(summary.oom_rejected_writes)).toBeGreaterThan(0);
     expect(Number(summary.writes_lost)).toBeGreaterThan(0);
     expect(texts.some((t) => /^the database saw a herd of \d+ queries for one key at .+ \(class hot, cold\)$/.test(t))).toBe(true);
-    expect(texts.some((t) => /^BGSAVE copy-on-write peaked at [\d.]+ KiB \([\d.]+ kB\)$/.test(t))).toBe(true);
+    expect(texts.some((t) => /^BGSAVE copy-on-write peaked at [\d.]+ (KiB|MiB) \([\d.]+ (kB|MB)\)$/.test(t))).toBe(true);
     expect(texts.some((t) => /^[\d ]+ requests refused while the server was down or loading/.test(t))).toBe(true);
     expect(texts).toContain(`largest herd per class: hot ${fmtCount(Number(herdMax("hot")))}, bulk ${fmtCount(Number(herdMax("bulk")))}`);
     expect(run.findings.find((f) => f.text.startsWith("writes failed"))?.tone).toBe("bad");

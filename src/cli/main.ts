@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const parser = yargs(argv)
     .scriptName("sim")
-    .usage("$0 <command> [options]\n\nevictsim: a deterministic simulator of a Redis 7 server's memory, eviction and expiry.")
+    .usage("$0 <command> [options]\n\nevictsim: a deterministic simulator of a Redis 7 server's memory, eviction and expiry, the database behind a cache, and the costs of persistence.")
     .command(runCommand((c) => (code = c)))
     .command(replayCommand((c) => (code = c)))
     .command(diffCommand((c) => (code = c)))
