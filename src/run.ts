@@ -334,7 +334,6 @@ export class Runner {
             if (p.bornAtOf(k) >= dp.time) server.deleteKey(k);
           }
       }
-      p.afterRestart();
     }
     const loadUs = p !== null ? p.loadTimeUs(server.ks.keys, Math.max(0, server.used - server.mem.startup)) : 0;
     this.lastLoadUs = loadUs;

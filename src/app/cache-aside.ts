@@ -99,8 +99,8 @@ export class CacheAside {
   private readonly rngJitter: Rng;
   private readonly rngRetry: Rng;
   private readonly evSubmit: number;
-  private readonly evPoll: number;
-  private readonly evRetry: number;
+  /** A read that runs again later: a lock waiter's poll, or a retry after a backoff. */
+  private readonly evRead: number;
   private readonly scratch = new Request();
   private readonly onOom: () => void;
   onHerd: ((h: Herd) => void) | null = null;
@@ -170,8 +170,7 @@ export class CacheAside {
       (slot, outcome, elapsed) => this.dbDone(slot, outcome, elapsed),
     );
     this.evSubmit = sim.on((s) => this.submit(s));
-    this.evPoll = sim.on((s) => this.poll(s));
-    this.evRetry = sim.on((s) => this.read(s));
+    this.evRead = sim.on((s) => this.read(s));
   }
 
   // ============================== requests ==============================
@@ -263,16 +262,11 @@ export class CacheAside {
       } else {
         if (first) st.lockWaits++;
         this.flags[s] |= F_POLLED;
-        this.sim.at(reply + this.pollGap(m), this.evPoll, s);
+        this.sim.at(reply + this.pollGap(m), this.evRead, s);
       }
       return;
     }
     this.toDatabase(s, reply, this.causeOf(k));
-  }
-
-  /** A lock waiter's next poll. */
-  private poll(s: number): void {
-    this.read(s);
   }
 
   private pollGap(m: MitigationPlan): number {
@@ -361,7 +355,7 @@ export class CacheAside {
       const cap = Math.min(r.capUs, r.baseUs * 2 ** this.attempt[s]);
       this.attempt[s]++;
       this.retries++;
-      this.sim.at(now + Math.round(r.full ? this.rngRetry.next() * cap : cap), this.evRetry, s);
+      this.sim.at(now + Math.round(r.full ? this.rngRetry.next() * cap : cap), this.evRead, s);
       return;
     }
     if ((this.flags[s] & F_BACKGROUND) !== 0) {

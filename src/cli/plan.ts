@@ -6,7 +6,7 @@ import { loadScenarioFile } from "../io/scenario-file.ts";
 import { csv } from "../io/output.ts";
 import { summaryColumns, type Summary } from "../metrics/columns.ts";
 import { niceSize, searchMaxmemory, type PlanResult } from "../plan/planner.ts";
-import { improvesWithMemory, metricValue, parseTarget, type Target } from "../plan/targets.ts";
+import { improvesWithMemory, meets, metricValue, parseTarget, type Target } from "../plan/targets.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
 import { runPlan } from "../run.ts";
 import { compile } from "../scenario/compile.ts";
@@ -102,10 +102,7 @@ export function simPlanRun(args: PlanArgs): PlanOutcome {
   for (const f of [0.5, 0.75, 0.9, 0.95, 1, 1.1, 1.25, 1.5]) {
     const size = Math.round(m * f);
     const s = run(size, best.policy);
-    const pass = targets.every((t) => {
-      const v = metricValue(s, t.metric);
-      return !Number.isNaN(v) && (t.op === ">=" ? v >= t.value : t.op === "<=" ? v <= t.value : t.op === ">" ? v > t.value : t.op === "<" ? v < t.value : v === t.value);
-    });
+    const pass = targets.every((t) => meets(s, t));
     curve.push([f, size, best.policy, ...metrics.map((x) => metricValue(s, x)), pass ? "pass" : "fail"]);
     say(`  ${`${bytesToHuman(size)}${f === 1 ? " *" : ""}`.padEnd(12)}${metrics.map((x) => String(metricValue(s, x)).padStart(22)).join("")}  ${pass ? "pass" : "fail"}`);
   }

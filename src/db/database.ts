@@ -1,6 +1,6 @@
 import type { Rng } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
-import { normalQuantile, Z99 } from "../workload/distributions.ts";
+import { empiricalDist, lognormalDist, Z99 } from "../workload/distributions.ts";
 
 /*
  * The backing database as a queue: c connections (servers), FIFO waiting for a free one, a service-time
@@ -37,41 +37,21 @@ export function exponentialService(meanUs: number): ServiceDist {
 
 /** Lognormal from p50 and p99: μ = ln p50, σ = ln(p99/p50) / 2.326 (reference §E1). */
 export function lognormalService(p50Us: number, p99Us: number): ServiceDist {
-  const mu = Math.log(p50Us);
+  const q = lognormalDist(p50Us, p99Us);
   const sigma = Math.log(p99Us / p50Us) / Z99;
-  return {
-    mean: Math.exp(mu + (sigma * sigma) / 2),
-    cs2: Math.exp(sigma * sigma) - 1,
-    sample: (rng) => Math.max(1, Math.round(Math.exp(mu + sigma * normalQuantile(rng.nextOpen())))),
-  };
+  return { mean: q.mean, cs2: Math.exp(sigma * sigma) - 1, sample: (rng) => q.quantile(rng.nextOpen()) };
 }
 
 /** Values with weights, drawn by inverse CDF. */
 export function empiricalService(values: number[], weights?: number[]): ServiceDist {
+  const q = empiricalDist(values, weights);
   const w = weights ?? values.map(() => 1);
-  const total = w.reduce((a, b) => a + b, 0);
-  const cdf = new Float64Array(values.length);
-  let acc = 0;
-  let m1 = 0, m2 = 0;
-  for (let i = 0; i < values.length; i++) {
-    cdf[i] = acc += w[i] / total;
-    m1 += (values[i] * w[i]) / total;
-    m2 += (values[i] * values[i] * w[i]) / total;
-  }
-  const vs = Float64Array.from(values, (v) => Math.max(1, Math.round(v)));
+  const total = w.reduce((x, y) => x + y, 0);
+  const m2 = values.reduce((acc, v, i) => acc + (v * v * w[i]) / total, 0);
   return {
-    mean: m1,
-    cs2: m1 > 0 ? (m2 - m1 * m1) / (m1 * m1) : 0,
-    sample: (rng) => {
-      const u = rng.next();
-      let lo = 0, hi = cdf.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (cdf[mid] > u) hi = mid;
-        else lo = mid + 1;
-      }
-      return vs[lo];
-    },
+    mean: q.mean,
+    cs2: q.mean > 0 ? (m2 - q.mean * q.mean) / (q.mean * q.mean) : 0,
+    sample: (rng) => Math.max(1, Math.round(q.quantile(rng.next()))),
   };
 }
 

@@ -18,14 +18,15 @@ import type { RedisServer } from "./server.ts";
  *   its platforms). Commands that arrive during the stall wait for it.
  * - The child runs for max(used_memory / save-speed, rdb bytes / disk write speed) (§A4). While it exists
  *   no key's LRU/LFU is touched and dicts do not resize (server.c updateDictResizePolicy: AVOID).
- * - Copy-on-write, page-accurate in the way §A3 recommends but with a hashed layout: at fork the dataset
- *   is P = used_memory / page-size pages; a write or delete of a key while the child runs dirties the page
- *   of its dict entry / object (one page picked by a hash of the key) and, for values over 44 bytes (not
- *   embedded in the object), the ⌈value / page⌉ contiguous pages of its value from a second hash. A newly
- *   dirtied page adds page-size bytes. So COW never exceeds P pages (the dataset), reads dirty nothing,
- *   and with 2 MiB pages a few thousand writes dirty nearly everything. Not modelled: the 7.0 child's
- *   MADV_DONTNEED of values > 2 KiB it has written (it would lower COW for big values), allocator
- *   metadata pages, the real allocation layout (keys written together sharing pages).
+ * - Copy-on-write, page-accurate in the way §A3 recommends: at fork the dataset is laid out as one pool
+ *   of pages per jemalloc size class (entries, key sds, robjs, each value class) plus the bucket arrays
+ *   (scanAtFork); a write or delete of a key while the child runs dirties the pages it writes there
+ *   (cowTouch: its dict entry, and for a SET a new robj and value sds at slots anywhere in their pools).
+ *   A newly dirtied page adds page-size bytes; the child's own ~1.1 MB comes on top; COW is capped at
+ *   the dataset, reads dirty nothing, and with 2 MiB pages a few thousand writes dirty nearly
+ *   everything. Checked against redis-server 7.0.15 in docs/cow-fidelity.md. Not modelled: the 7.0
+ *   child's MADV_DONTNEED of values > 2 KiB it has written (COW of big values is ~2.3× too high),
+ *   allocator metadata pages.
  * - RSS = used_memory × fragmentation ratio + COW (+ the AOF buffer). maxmemory never sees COW (§A7).
  *   If a host memory is given and RSS + COW would exceed it, the kernel's OOM killer kills the child
  *   (we assume the child is chosen, as with oom-score-adj yes; with the default `no` the kernel may
@@ -178,7 +179,6 @@ export class Persistence {
   private fsyncCoversWrites = 0;
   private fsyncCoversTime = 0;
   private postponedSince = -1;
-  private lastFsyncStart = -Infinity;
   /** always: the latest group commit (when its first write arrived, its fsync start and end) and the one before. */
   private groupStart = -1;
   private groupEnd = -1;
@@ -345,7 +345,6 @@ export class Persistence {
     this.fsyncEnd = now + d;
     this.fsyncCoversWrites = this.writes;
     this.fsyncCoversTime = now;
-    this.lastFsyncStart = now;
     this.sim.at(this.fsyncEnd, this.evFsyncDone);
   }
 
@@ -666,13 +665,6 @@ export class Persistence {
   /** used_memory_rss as modelled: used × fragmentation + the AOF buffer (the parent's pages). */
   get rssParent(): number {
     return Math.round(this.server.used * this.cfg.fragmentationRatio) + this.aofBuf;
-  }
-
-  /** The child's share of progress (current_fork_perc / 100). */
-  childProgress(): number {
-    const now = this.sim.now;
-    if (this.child === CHILD_NONE || now <= this.childStart) return 0;
-    return Math.min(1, (now - this.childStart) / (this.childEnd - this.childStart));
   }
 
   private checkHostMemory(): void {
