@@ -1,3 +1,4 @@
+import { grownInto } from "../core/arrays.ts";
 import { latencyHistogram } from "../metrics/histogram.ts";
 import type { Rng, Streams } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
@@ -445,13 +446,13 @@ export class CacheAside {
     if (this.free.length > 0) return this.free.pop()!;
     if (this.slots === this.arrival.length) {
       const n = this.slots * 2;
-      this.arrival = grow(this.arrival, new Float64Array(n));
-      this.key = grow(this.key, new Int32Array(n));
-      this.cls = grow(this.cls, new Uint16Array(n));
-      this.index = grow(this.index, new Int32Array(n));
-      this.phase = grow(this.phase, new Uint8Array(n));
-      this.attempt = grow(this.attempt, new Uint8Array(n));
-      this.flags = grow(this.flags, new Uint8Array(n));
+      this.arrival = grownInto(this.arrival, new Float64Array(n));
+      this.key = grownInto(this.key, new Int32Array(n));
+      this.cls = grownInto(this.cls, new Uint16Array(n));
+      this.index = grownInto(this.index, new Int32Array(n));
+      this.phase = grownInto(this.phase, new Uint8Array(n));
+      this.attempt = grownInto(this.attempt, new Uint8Array(n));
+      this.flags = grownInto(this.flags, new Uint8Array(n));
     }
     return this.slots++;
   }
@@ -463,16 +464,12 @@ export class CacheAside {
   private ensureKey(k: number): void {
     if (k < this.expAt.length) return;
     const n = Math.max(1024, k + 1, this.expAt.length * 2);
-    this.expAt = grow(this.expAt, new Float64Array(n));
-    this.delta = grow(this.delta, new Float32Array(n));
-    this.lockUntil = grow(this.lockUntil, new Float64Array(n));
-    this.herdN = grow(this.herdN, new Int32Array(n));
-    this.herdStart = grow(this.herdStart, new Float64Array(n));
-    this.herdCause = grow(this.herdCause, new Uint8Array(n));
+    this.expAt = grownInto(this.expAt, new Float64Array(n));
+    this.delta = grownInto(this.delta, new Float32Array(n));
+    this.lockUntil = grownInto(this.lockUntil, new Float64Array(n));
+    this.herdN = grownInto(this.herdN, new Int32Array(n));
+    this.herdStart = grownInto(this.herdStart, new Float64Array(n));
+    this.herdCause = grownInto(this.herdCause, new Uint8Array(n));
   }
 }
 
-function grow<T extends Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array>(a: T, b: T): T {
-  b.set(a as never);
-  return b;
-}

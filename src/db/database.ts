@@ -1,3 +1,4 @@
+import { grownInto } from "../core/arrays.ts";
 import type { Rng } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
 import { empiricalDist, lognormalDist, Z99 } from "../workload/distributions.ts";
@@ -185,11 +186,11 @@ export class Database {
     if (this.free.length > 0) return this.free.pop()!;
     if (this.slots === this.tag.length) {
       const n = this.slots * 2;
-      this.tag = grow(this.tag, new Int32Array(n));
-      this.kind = grow(this.kind, new Uint8Array(n));
-      this.state = grow(this.state, new Uint8Array(n));
-      this.gen = grow(this.gen, new Uint32Array(n));
-      this.submitAt = grow(this.submitAt, new Float64Array(n));
+      this.tag = grownInto(this.tag, new Int32Array(n));
+      this.kind = grownInto(this.kind, new Uint8Array(n));
+      this.state = grownInto(this.state, new Uint8Array(n));
+      this.gen = grownInto(this.gen, new Uint32Array(n));
+      this.submitAt = grownInto(this.submitAt, new Float64Array(n));
     }
     return this.slots++;
   }
@@ -298,7 +299,3 @@ export class Database {
   }
 }
 
-function grow<T extends Int32Array | Uint8Array | Uint32Array | Float64Array>(a: T, b: T): T {
-  b.set(a as never);
-  return b;
-}

@@ -1,3 +1,4 @@
+import { grownInto } from "../core/arrays.ts";
 import { latencyHistogram } from "../metrics/histogram.ts";
 import type { Rng } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
@@ -410,7 +411,7 @@ export class Persistence {
 
   /** A key was added to the keyspace now (not an overwrite). */
   noteBorn(key: number): void {
-    if (key >= this.bornAt.length) this.bornAt = grow(this.bornAt, Math.max(1024, key + 1, this.bornAt.length * 2));
+    if (key >= this.bornAt.length) this.bornAt = grownInto(this.bornAt, new Float64Array(Math.max(1024, key + 1, this.bornAt.length * 2)));
     this.bornAt[key] = this.sim.now + 1;
   }
 
@@ -724,11 +725,6 @@ function lenPrefix(n: number): number {
   return n < 64 ? 1 : n < 16384 ? 2 : n < 2 ** 32 ? 5 : 9;
 }
 
-function grow(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
 
 /** Protocol bytes of SET key value [PX ms] / DEL key as appended to the AOF (RESP multibulk). */
 export function setProtoBytes(klen: number, vlen: number, ttl: boolean): number {
