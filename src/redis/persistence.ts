@@ -726,13 +726,14 @@ function lenPrefix(n: number): number {
 }
 
 
-/** Protocol bytes of SET key value [PX ms] / DEL key as appended to the AOF (RESP multibulk). */
+/** One RESP bulk string of n bytes: $<n>\r\n<bytes>\r\n. */
+const bulk = (n: number) => 1 + digits(n) + 2 + n + 2;
+
+/** Protocol bytes of SET key value [PXAT ms] / DEL key as appended to the AOF (RESP multibulk, "*N\r\n" first). */
 export function setProtoBytes(klen: number, vlen: number, ttl: boolean): number {
-  const bulk = (n: number) => 1 + digits(n) + 2 + n + 2;
-  return (ttl ? 4 : 4) + bulk(3) + bulk(klen) + bulk(vlen) + (ttl ? bulk(4) + bulk(13) : 0);
+  return 4 + bulk(3) + bulk(klen) + bulk(vlen) + (ttl ? bulk(4) + bulk(13) : 0);
 }
 
 export function delProtoBytes(klen: number): number {
-  const bulk = (n: number) => 1 + digits(n) + 2 + n + 2;
   return 4 + bulk(3) + bulk(klen);
 }
