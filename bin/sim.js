@@ -3,4 +3,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../src/cli/main.ts");
+const { cli } = await import("../src/cli/main.ts");
+process.exitCode = await cli(process.argv.slice(2));

@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InputError } from "../errors.ts";
+import { InputError, oneLine } from "../errors.ts";
+import { exitCodeFor, installInterruptHandlers, Interrupted, interruptedBy } from "./interrupt.ts";
 import { calibrateCommand } from "./calibrate.ts";
 import { diffCommand } from "./diff.ts";
 import { replayCommand } from "./replay.ts";
@@ -61,14 +62,25 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-try {
-  process.exitCode = await main(hideBin(process.argv));
-} catch (e) {
-  if (e instanceof InputError) {
-    process.stderr.write(`sim: ${e.message}\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(`sim: internal error: ${(e as Error)?.stack ?? e}\nThis is a bug in evictsim; please report it with the scenario that caused it.\n`);
-    process.exitCode = 1;
+/**
+ * Runs the CLI and returns its exit code: 0 ok, 2 bad input (one line on stderr), 130/143 interrupted,
+ * 1 internal error (with the stack: it is a bug).
+ */
+export async function cli(argv: string[], stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  installInterruptHandlers();
+  try {
+    return await main(argv);
+  } catch (e) {
+    if (e instanceof Interrupted || (interruptedBy() !== null && !(e instanceof InputError))) {
+      const sig = interruptedBy() ?? (e as Interrupted).signal;
+      stderr(`\nsim: ${e instanceof Interrupted ? e.message : "interrupted; no result written"}\n`);
+      return exitCodeFor(sig);
+    }
+    if (e instanceof InputError) {
+      stderr(`sim: ${oneLine(e.message)}\n`);
+      return 2;
+    }
+    stderr(`sim: internal error: ${(e as Error)?.stack ?? e}\nThis is a bug in evictsim; please report it with the scenario that caused it.\n`);
+    return 1;
   }
 }
