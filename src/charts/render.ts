@@ -35,6 +35,16 @@ export function renderRunCharts(dir: string, options: RenderOptions = {}): strin
 }
 
 /**
+ * renderRunCharts, handing control to the host between charts (`pause`: Ctrl-C stops here too). The
+ * PNGs are the slow part (~0.1 s each).
+ */
+export async function renderRunChartsAsync(dir: string, options: RenderOptions & { pause?: () => Promise<void> } = {}): Promise<string[]> {
+  const { rows, columns, info } = readRun(dir);
+  await options.pause?.();
+  return writeChartsAsync(dir, chartsFor(rows, info, columns), options);
+}
+
+/**
  * Renders a sweep directory's comparison charts (sweep-charts.ts) from its sweep.json and sweep.csv into
  * <dir>/charts/<id>.svg and .png; returns the files written, relative to `dir`. A sweep without finished
  * points gets no charts (and keeps any it had).
@@ -50,12 +60,36 @@ export function renderSweepCharts(dir: string, options: RenderOptions = {}): str
  * it is written under a temporary name and renamed, so a failed render leaves the previous charts.
  */
 export function writeCharts(dir: string, charts: readonly ChartSpec[], options: RenderOptions = {}): string[] {
+  const steps = chartSteps(dir, charts, options);
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+  return r.value;
+}
+
+/** writeCharts, awaiting `pause` between charts (it may throw to stop; the partial folder is removed). */
+export async function writeChartsAsync(dir: string, charts: readonly ChartSpec[], options: RenderOptions & { pause?: () => Promise<void> } = {}): Promise<string[]> {
+  const steps = chartSteps(dir, charts, options);
+  try {
+    let r = steps.next();
+    while (!r.done) {
+      await options.pause?.();
+      r = steps.next();
+    }
+    return r.value;
+  } finally {
+    steps.return([]); // on a throw from pause: runs the generator's cleanup
+  }
+}
+
+/** The work of writeCharts, one chart per step. */
+function* chartSteps(dir: string, charts: readonly ChartSpec[], options: RenderOptions): Generator<void, string[], void> {
   const { png = true, scale = 2, warn = () => {} } = options;
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.charts.partial-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const files: string[] = [];
+  let ok = false;
   try {
     const font = png ? pngFont() : undefined;
     if (png && !font) warn("no DejaVu Sans, Liberation Sans, Noto Sans or Arial font found; PNG text uses whatever fonts resvg finds");
@@ -66,12 +100,13 @@ export function writeCharts(dir: string, charts: readonly ChartSpec[], options: 
         writeFileSync(join(tmp, `${c.id}.png`), svgToPng(c.svg, scale, font));
         files.push(`charts/${c.id}.png`);
       }
+      yield;
     }
     rmSync(join(dir, "charts"), { recursive: true, force: true });
     renameSync(tmp, join(dir, "charts"));
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    ok = true;
+  } finally {
+    if (!ok) rmSync(tmp, { recursive: true, force: true });
   }
   return files;
 }

@@ -1,28 +1,35 @@
+import { join } from "node:path";
+import { cut, InputError } from "../errors.ts";
 import { CsvStream, csv, RunDir } from "../io/output.ts";
+import { throwIfInterrupted } from "./interrupt.ts";
 import { infoText, type RunOutcome } from "./info-text.ts";
 import { Progress } from "./progress.ts";
 import { resolvedYaml, type LoadedScenario } from "../io/scenario-file.ts";
 import { compile } from "../scenario/compile.ts";
 import { summaryColumns, timeseriesColumns, type Summary } from "../metrics/columns.ts";
 
+export interface RunDirOptions {
+  /** The marker's kind ("run", "replay"). */
+  kind?: string;
+  /** Runs after the CSVs are written and before the directory is moved into place (charts). */
+  finish?: (dir: RunDir) => void | Promise<void>;
+  /** Told when an earlier result of ours is replaced. */
+  notice?: (message: string) => void;
+}
+
 /**
  * Writes a run directory atomically: `body` streams timeseries rows through `row` and returns the
- * summary; summary.csv and scenario.resolved.yaml follow, then the directory is moved into place. On
- * an error or Ctrl-C nothing is left behind.
+ * summary; summary.csv and scenario.resolved.yaml follow (and `finish`: the charts), then the directory
+ * is moved into place. On an error or an interrupt (Ctrl-C: `body` throws Interrupted) the temporary
+ * directory is removed and nothing is left behind; an earlier result stays as it was.
  */
 export async function writeRunDir(
   dirPath: string,
   loaded: LoadedScenario,
   body: (row: (values: number[]) => void, dir: RunDir) => Summary | Promise<Summary>,
+  options: RunDirOptions = {},
 ): Promise<Summary> {
-  const dir = new RunDir(dirPath);
-  const onSignal = () => {
-    dir.abandon();
-    process.stderr.write(`\nsim: interrupted; no result written\n`);
-    process.exit(130);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  const dir = new RunDir(dirPath, options.kind ?? "run", { scenario: loaded.name, seed: loaded.scenario.seed });
   try {
     const withApp = loaded.scenario.database !== undefined;
     const withPersistence = compile(loaded.scenario).persistence !== undefined;
@@ -32,14 +39,14 @@ export async function writeRunDir(
     const cols = summaryColumns(withApp, withPersistence);
     dir.write("summary.csv", csv(cols.map((c) => c.name), [cols.map((c) => s[c.name] ?? "")]));
     dir.write("scenario.resolved.yaml", resolvedYaml(loaded, dirPath, loaded.scenario.seed));
+    await options.finish?.(dir);
+    throwIfInterrupted();
     dir.commit();
+    if (dir.replacing) options.notice?.(`replaced the earlier result in ${dirPath}/`);
     return s;
   } catch (e) {
     dir.abandon();
     throw e;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
   }
 }
 
@@ -55,15 +62,64 @@ export async function runToDir(
   quiet: boolean,
   log: (s: string) => void,
   body: (row: (values: number[]) => void, dir: RunDir, progress: (now: number, dur: number, n: number) => void) => Summary | Promise<Summary>,
+  options: RunDirOptions = {},
 ): Promise<RunOutcome> {
   const progress = new Progress(label, quiet);
   try {
-    const summary = await writeRunDir(dirPath, loaded, (row, dir) => body(row, dir, (n, d, k) => progress.update(n, d, k)));
+    const notices: string[] = [];
+    const summary = await writeRunDir(dirPath, loaded, (row, dir) => body(row, dir, (n, d, k) => progress.update(n, d, k)), {
+      ...options,
+      finish: async (dir) => {
+        progress.done();
+        await options.finish?.(dir);
+      },
+      notice: (m) => notices.push(m),
+    });
     progress.done();
     const outcome = { dir: dirPath, summary, wallSeconds: progress.elapsedSeconds };
     log(infoText(outcome));
+    for (const n of notices) (options.notice ?? log)(n);
     return outcome;
   } finally {
     progress.done();
   }
+}
+
+/**
+ * A scenario's name as a directory name: a name, not a path (no "/", "\\", "..", leading "." or control
+ * characters), so that `name:` can never point a run outside results/.
+ */
+export function checkName(name: string, file: string): string {
+  if (name === "" || /[/\\]/.test(name) || name === "." || name === ".." || name.startsWith(".") || /[\u0000-\u001f\u007f]/.test(name))
+    throw new InputError(`${file}: name: ${JSON.stringify(cut(name, 60))} is a name, not a path (no "/", "\\", "..", leading "." or control characters); use --out to choose a directory`);
+  return name;
+}
+
+/**
+ * The default directory of a run: results/<name>, or, when --set or --seed changed the scenario,
+ * results/<name>--<what changed> (e.g. results/policy-comparison--maxmemory-policy=allkeys-lfu), so a
+ * variant never replaces the plain scenario's result. Long lists of overrides get a short hash instead.
+ */
+export function defaultOutDir(name: string, file: string, set: readonly string[] = [], seed?: number, suffix = ""): string {
+  checkName(name, file);
+  const parts = set.map((s) => {
+    const eq = s.indexOf("=");
+    const path = s.slice(0, Math.max(0, eq)).split(".");
+    return `${path[path.length - 1]}=${s.slice(eq + 1)}`;
+  });
+  if (seed !== undefined) parts.push(`seed=${seed}`);
+  if (parts.length === 0) return join("results", name + suffix);
+  let slug = parts.join(",").replace(/[^A-Za-z0-9._=,%+-]+/g, "_");
+  if (slug.length > 60 || slug.startsWith(".")) slug = `overrides-${fnv1a([...set, `seed=${seed ?? ""}`].join("\n"))}`;
+  return join("results", `${name}${suffix}--${slug}`);
+}
+
+/** FNV-1a 32-bit, as 8 hex digits (a short, stable name for a set of overrides). */
+export function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
 }

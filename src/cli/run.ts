@@ -2,11 +2,12 @@ import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile, openTrace, type LoadedScenario } from "../io/scenario-file.ts";
-import { runPlan, runPlanAsync, type RunOptions } from "../run.ts";
+import { runPlanYielding, type RunOptions } from "../run.ts";
+import { pause } from "./interrupt.ts";
 import { CsvStream, csv } from "../io/output.ts";
 import { CLASS_COLUMNS, HERD_COLUMNS } from "../metrics/columns.ts";
 import { compile } from "../scenario/compile.ts";
-import { runToDir } from "./common.ts";
+import { defaultOutDir, runToDir } from "./common.ts";
 export { infoText, type RunOutcome } from "./info-text.ts";
 import type { RunOutcome } from "./info-text.ts";
 
@@ -26,9 +27,10 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
   const loaded = loadScenarioFile(args.scenario, args.set ?? []);
   applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
-  const dirPath = args.out ?? join("results", loaded.name);
+  const dirPath = args.out ?? defaultOutDir(loaded.name, loaded.file, args.set, args.seed);
+  let chartsLine = "";
   const outcome = await runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (row, dir, onProgress) => {
-    const opts: RunOptions = { name: loaded.name, onRow: row, onProgress };
+    const opts: RunOptions = { name: loaded.name, onRow: row, onProgress, pause };
     let herds: CsvStream | null = null;
     if (plan.app) {
       // herds.csv: the stampedes (herds of two or more queries); classes.csv counts every herd
@@ -38,17 +40,23 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
         if (herd.size >= 2) h.row([herd.startUs / 1e6, herd.endUs / 1e6, plan.workload.classes[herd.cls].name, key, herd.size, herd.cause]);
       };
     }
-    const result = loaded.tracePath ? await runPlanAsync(plan, openTrace(plan, loaded), opts) : runPlan(plan, opts);
+    const result = await runPlanYielding(plan, opts, loaded.tracePath ? openTrace(plan, loaded) : undefined);
     herds?.flush();
     if (result.classes) dir.write("classes.csv", csv(CLASS_COLUMNS.map((c) => c.name), result.classes));
     return result.summary;
+  }, {
+    finish: args.charts === true
+      ? async (dir) => {
+          // loaded on demand: jsdom takes a second to load, which commands without charts should not pay;
+          // rendered into the temporary directory, so a result never lacks its charts
+          const { renderRunChartsAsync } = await import("../charts/render.ts");
+          const files = await renderRunChartsAsync(dir.tmp, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`), pause });
+          chartsLine = `charts: ${join(dirPath, "charts")}/ (${files.length / 2} charts, SVG and PNG)`;
+        }
+      : undefined,
+    notice: (m) => log(m),
   });
-  if (args.charts === true) {
-    // loaded on demand: jsdom takes a second to load, which commands without charts should not pay
-    const { renderRunCharts } = await import("../charts/render.ts");
-    const files = renderRunCharts(outcome.dir, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });
-    log(`charts: ${join(outcome.dir, "charts")}/ (${files.length / 2} charts, SVG and PNG)`);
-  }
+  if (chartsLine) log(chartsLine);
   return outcome;
 }
 
@@ -64,7 +72,7 @@ export const runCommand = (setCode: (c: number) => void): CommandModule<object, 
   builder: (y: Argv) =>
     y
       .positional("scenario", { type: "string", describe: "scenario YAML file", demandOption: true })
-      .option("out", { alias: "o", type: "string", describe: "output directory (default results/<scenario name>)" })
+      .option("out", { alias: "o", type: "string", describe: "output directory (default results/<scenario name>, or results/<name>--<overrides> with --set or --seed); only a directory evictsim wrote is replaced" })
       .option("seed", { type: "number", describe: "override the scenario's seed" })
       .option("set", {
         type: "string",

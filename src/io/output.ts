@@ -1,30 +1,122 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { InputError } from "../errors.ts";
 
 /*
- * A run directory is written under a temporary name beside its final place and renamed only when every
- * file is complete, so a failed or interrupted run never leaves a directory that looks finished.
+ * A run directory is written under a temporary name beside its final place (`.NAME.partial-PID`) and
+ * renamed only when every file is complete, so a failed or interrupted run never leaves a directory that
+ * looks finished. Every directory evictsim writes holds a marker file (MARKER, first thing written):
+ * `--out` replaces only a directory with that marker, never one that merely looks like a result, and the
+ * next run removes partial directories (with the marker) whose process is gone.
  */
 
-export const MARKER_FILES = ["summary.csv", "timeseries.csv"];
+/** The marker file in every directory evictsim writes. */
+export const MARKER = ".evictsim";
+
+/** What the marker says: which tool, what kind of directory, and (issue 13) what produced it. */
+export interface Marker {
+  evictsim: string;
+  kind: "run" | "replay" | "sweep" | "compare" | string;
+  [k: string]: unknown;
+}
+
+export const TOOL_VERSION = "0.1.0";
+
+export function markerText(kind: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ evictsim: TOOL_VERSION, kind, ...extra }, null, 2) + "\n";
+}
+
+/** The marker of a directory, or null when it has none (or it is not ours). */
+export function readMarker(dir: string): Marker | null {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, MARKER), "utf8")) as Marker;
+    return m && typeof m === "object" && typeof m.evictsim === "string" ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether process `pid` is alive on this machine. */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes `.NAME.partial-PID` (and `.NAME.old-PID`) directories in `parent` that carry our marker and
+ * whose process is gone (killed mid-run). Anything without the marker is not ours and is left alone.
+ */
+export function cleanStalePartials(parent: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const m = /^\..+\.(?:partial|old)-(\d+)$/.exec(e);
+    if (!m || alive(Number(m[1]))) continue;
+    const p = join(parent, e);
+    if (readMarker(p) !== null) rmSync(p, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Checks that `dir` may be (re)written by evictsim as a `kind` directory: absent, empty, or holding our
+ * marker. Throws an InputError naming the option otherwise (a file, someone else's directory).
+ */
+export function checkOutDir(dir: string, what = "--out"): { exists: boolean } {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { exists: false };
+    if (code === "ENOTDIR") throw new InputError(`${what} ${dir}: a part of this path is a file, not a directory`);
+    throw new InputError(`${what} ${dir}: cannot be used (${code})`);
+  }
+  if (!st.isDirectory()) throw new InputError(`${what} ${dir}: is a file, not a directory; refusing to replace it (choose another ${what})`);
+  const files = readdirSync(dir);
+  if (files.length === 0) return { exists: false };
+  if (readMarker(dir) === null)
+    throw new InputError(
+      `${what} ${dir}: exists and was not written by evictsim (no ${MARKER} marker in it); refusing to replace it (choose another ${what}, or remove it yourself)`,
+    );
+  return { exists: true };
+}
+
+/** Creates a directory (and its parents) or throws an InputError saying why not. */
+export function makeDir(dir: string, what = "--out"): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOTDIR" ? "a part of the path is a file" : code === "EROFS" ? "read-only file system" : code;
+    throw new InputError(`${what} ${dirname(dir)}: cannot create ${basename(dir)} there (${why})`);
+  }
+}
 
 export class RunDir {
   readonly final: string;
   readonly tmp: string;
+  /** Whether an earlier result of ours was there (and was replaced by commit()). */
+  readonly replacing: boolean;
   private done = false;
 
-  constructor(final: string) {
+  constructor(final: string, kind = "run", marker: Record<string, unknown> = {}) {
     this.final = final;
     this.tmp = join(dirname(final), `.${basename(final)}.partial-${process.pid}`);
-    if (existsSync(final)) {
-      const files = readdirSync(final);
-      if (files.length > 0 && !MARKER_FILES.some((f) => files.includes(f)))
-        throw new InputError(`${final}: exists and does not look like an evictsim result; refusing to replace it (choose another --out)`);
-    }
+    this.replacing = checkOutDir(final).exists;
+    cleanStalePartials(dirname(final));
     rmSync(this.tmp, { recursive: true, force: true });
-    mkdirSync(this.tmp, { recursive: true });
+    makeDir(this.tmp);
+    writeFileSync(join(this.tmp, MARKER), markerText(kind, marker));
   }
 
   path(name: string): string {
@@ -35,11 +127,20 @@ export class RunDir {
     writeFileSync(this.path(name), text);
   }
 
-  /** Moves the finished directory into place, replacing an earlier result. */
+  /**
+   * Moves the finished directory into place. An earlier result of ours is first moved aside and removed
+   * only once the new one is in place (checked again: it must still carry our marker).
+   */
   commit(): void {
-    rmSync(this.final, { recursive: true, force: true });
+    const old = join(dirname(this.final), `.${basename(this.final)}.old-${process.pid}`);
+    if (existsSync(this.final)) {
+      checkOutDir(this.final);
+      rmSync(old, { recursive: true, force: true });
+      renameSync(this.final, old);
+    }
     renameSync(this.tmp, this.final);
     this.done = true;
+    rmSync(old, { recursive: true, force: true });
   }
 
   /** Removes the temporary directory (on failure or interruption). */
