@@ -14,7 +14,7 @@ const file = (text: string) => {
   writeFileSync(f, text);
   return f;
 };
-const ids = (f: string, set: string[] = []) => simCheck({ scenario: f, set }).risks.map((r) => `${r.severity} ${r.id}`);
+const ids = async (f: string, set: string[] = []) => (await simCheck({ scenario: f, set })).risks.map((r) => `${r.severity} ${r.id}`);
 
 describe("sim check", () => {
   it("flags late-night-pager's noeviction + sessions without TTL with the simulated time writes fail (exit 1); the fixed variant passes (exit 0)", () => {
@@ -36,33 +36,33 @@ workload:
     - { name: s, keys: unbounded, mode: explicit, ops: { get: 1 }, new-keys: 50%, value-size: 500 }
 ${extra}`);
 
-  it("each rule on a scenario made to break it", () => {
+  it("each rule on a scenario made to break it", async () => {
     // volatile-lru where the growing keys have no TTL: behaves like noeviction
-    expect(ids(base("maxmemory: 10mb, maxmemory-policy: volatile-lru"))).toEqual(["high volatile-without-ttl", "medium eviction-rate"]);
+    expect(await ids(base("maxmemory: 10mb, maxmemory-policy: volatile-lru"))).toEqual(["high volatile-without-ttl", "medium eviction-rate"]);
     // no maxmemory while memory grows
-    expect(ids(base("maxmemory-policy: allkeys-lru"))).toEqual(["high maxmemory-unset"]);
+    expect(await ids(base("maxmemory-policy: allkeys-lru"))).toEqual(["high maxmemory-unset"]);
     // maxmemory above the host's RAM
-    expect(ids(base("maxmemory: 2gb, maxmemory-policy: allkeys-lru", "host: { memory: 1gb }"))).toEqual(["high maxmemory-above-host"]);
+    expect(await ids(base("maxmemory: 2gb, maxmemory-policy: allkeys-lru", "host: { memory: 1gb }"))).toEqual(["high maxmemory-above-host"]);
     // noeviction that has not failed yet but grows toward its limit
-    expect(ids(base("maxmemory: 200mb, maxmemory-policy: noeviction"))).toEqual(["high noeviction-growth"]);
+    expect(await ids(base("maxmemory: 200mb, maxmemory-policy: noeviction"))).toEqual(["high noeviction-growth"]);
     // always-fsync on a hard disk
-    expect(ids(base("maxmemory: 200mb, maxmemory-policy: allkeys-lru, appendonly: yes, appendfsync: always", "persistence: { disk: hdd }"))).toEqual(["high appendfsync-always-slow-disk"]);
+    expect(await ids(base("maxmemory: 200mb, maxmemory-policy: allkeys-lru, appendonly: yes, appendfsync: always", "persistence: { disk: hdd }"))).toEqual(["high appendfsync-always-slow-disk"]);
     // transparent huge pages with snapshots
-    expect(ids(base(`maxmemory: 200mb, maxmemory-policy: allkeys-lru, save: "30 100"`, "persistence: { transparent-huge-pages: yes }"))).toEqual(["high thp-with-fork"]);
+    expect(await ids(base(`maxmemory: 200mb, maxmemory-policy: allkeys-lru, save: "30 100"`, "persistence: { transparent-huge-pages: yes }"))).toEqual(["high thp-with-fork"]);
     // a cache far too small: evicting hundreds of keys a second
-    expect(ids(base("maxmemory: 3mb, maxmemory-policy: allkeys-lru"))).toEqual(["medium eviction-rate"]);
+    expect(await ids(base("maxmemory: 3mb, maxmemory-policy: allkeys-lru"))).toEqual(["medium eviction-rate"]);
   });
 
-  it("a hot key with one fixed TTL and no protection is a stampede risk; jitter or xfetch clears it", () => {
+  it("a hot key with one fixed TTL and no protection is a stampede risk; jitter or xfetch clears it", async () => {
     const hot = (ttl: string, extra = "") =>
       file(`duration: 20s
 redis: { maxmemory: 100mb, maxmemory-policy: allkeys-lru }
 workload: { rate: 1000, classes: [{ name: hot, keys: 10, ttl: ${ttl}${extra} }] }
 database: { query-time: 40ms }
 `);
-    expect(ids(hot("30s"))).toEqual(["medium synchronized-ttl"]);
-    expect(ids(hot("{ ttl: 30s, jitter: 10% }"))).toEqual([]);
-    expect(ids(hot("30s", ", mitigation: xfetch"))).toEqual([]);
+    expect(await ids(hot("30s"))).toEqual(["medium synchronized-ttl"]);
+    expect(await ids(hot("{ ttl: 30s, jitter: 10% }"))).toEqual([]);
+    expect(await ids(hot("30s", ", mitigation: xfetch"))).toEqual([]);
   });
 });
 

@@ -76,7 +76,7 @@ describe("sim run: success", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^maxmemory:2097152$/m);
     expect(r.out).toMatch(/^maxmemory_policy:allkeys-lru$/m);
-    expect(readdirSync(join(dir, "out")).sort()).toEqual(["charts", "scenario.resolved.yaml", "summary.csv", "timeseries.csv"]);
+    expect(readdirSync(join(dir, "out")).sort()).toEqual([".evictsim", "charts", "scenario.resolved.yaml", "summary.csv", "timeseries.csv"]);
     expect(readdirSync(join(dir, "out", "charts")).sort()).toEqual([
       "evictions-expirations.png",
       "evictions-expirations.svg",
@@ -118,7 +118,7 @@ describe("sim run: a run that fails part-way leaves no result", () => {
     writeFileSync(join(dir, "precious.txt"), "keep me");
     const r = sim(["run", file, "--out", dir]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/does not look like an evictsim result/);
+    expect(r.err).toMatch(/was not written by evictsim \(no \.evictsim marker in it\); refusing to replace it/);
     expect(existsSync(join(dir, "precious.txt"))).toBe(true);
   });
 });

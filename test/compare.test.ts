@@ -101,7 +101,7 @@ describe("sim compare <run> <run>", () => {
     const r = await simCompare({ runs: [lru, lfu], out }, (s) => lines.push(s));
     expect(r.names).toEqual(["lru", "lfu"]);
     expect(r.files).toEqual(["compare.csv", ...COMPARE_CHARTS.flatMap((id) => [`charts/${id}.svg`, `charts/${id}.png`])]);
-    expect(readdirSync(out).sort()).toEqual(["charts", "compare.csv"]);
+    expect(readdirSync(out).sort()).toEqual([".evictsim", "charts", "compare.csv"]);
     expect(readdirSync(join(out, "charts")).sort()).toEqual(r.files.slice(1).map((f) => f.slice("charts/".length)).sort());
     expect(readdirSync(tmp).filter((f) => f.includes("partial"))).toEqual([]);
     for (const id of COMPARE_CHARTS) expect(readFileSync(join(out, "charts", `${id}.png`)).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
@@ -209,7 +209,7 @@ describe("sim compare <run> <run>", () => {
       const other = join(tmp, "other");
       mkdirSync(other);
       writeFileSync(join(other, "notes.txt"), "mine");
-      await fails({ runs: [lru, lfu], out: other }, `--out ${other}: exists and is not an evictsim comparison; refusing to replace it (choose another --out)`);
+      await fails({ runs: [lru, lfu], out: other }, `--out ${other}: exists and was not written by evictsim (no .evictsim marker in it); refusing to replace it (choose another --out, or remove it yourself)`);
       expect(readFileSync(join(other, "notes.txt"), "utf8")).toBe("mine");
     });
   });

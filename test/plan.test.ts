@@ -12,8 +12,8 @@ const hitAt = (maxmemory: number) => {
 };
 
 describe("sim plan on policy-comparison.yaml (30 s)", () => {
-  it("returns a maxmemory that meets hit_ratio ≥ 0.8 while 5 % less does not", () => {
-    const r = simPlanRun({ scenario: "scenarios/policy-comparison.yaml", set: ["duration=30s"], target: ["hit_ratio>=0.8"] });
+  it("returns a maxmemory that meets hit_ratio ≥ 0.8 while 5 % less does not", async () => {
+    const r = await simPlanRun({ scenario: "scenarios/policy-comparison.yaml", set: ["duration=30s"], target: ["hit_ratio>=0.8"] });
     expect(r.best).not.toBeNull();
     const m = r.best!.maxmemory;
     expect(m).toBe(17 * 1024 * 1024); // 17mb: the figure on seed 42
@@ -24,12 +24,12 @@ describe("sim plan on policy-comparison.yaml (30 s)", () => {
     expect(r.text).toMatch(/warn at used_memory ≥ 11\.90M \(70 % of maxmemory\), page at ≥ 14\.45M \(85 %\)/);
   });
 
-  it("says so when no size can meet a target, and rejects targets it cannot search", () => {
-    const r = simPlanRun({ scenario: "scenarios/policy-comparison.yaml", set: ["duration=10s"], target: ["hit_ratio>=0.99"] });
+  it("says so when no size can meet a target, and rejects targets it cannot search", async () => {
+    const r = await simPlanRun({ scenario: "scenarios/policy-comparison.yaml", set: ["duration=10s"], target: ["hit_ratio>=0.99"] });
     expect(r.best).toBeNull();
     expect(r.text).toMatch(/No maxmemory up to .* meets the targets/);
-    expect(() => simPlanRun({ scenario: "scenarios/policy-comparison.yaml", target: ["hit_ratio<=0.5"] })).toThrow(/more memory cannot make hit_ratio smaller/);
-    expect(() => simPlanRun({ scenario: "scenarios/policy-comparison.yaml", target: ["hitratio>=0.5"] })).toThrow(InputError);
+    await expect(simPlanRun({ scenario: "scenarios/policy-comparison.yaml", target: ["hit_ratio<=0.5"] })).rejects.toThrow(/more memory cannot make hit_ratio smaller/);
+    await expect(simPlanRun({ scenario: "scenarios/policy-comparison.yaml", target: ["hitratio>=0.5"] })).rejects.toThrow(InputError);
     expect(parseTarget("p99_ms<5", ["latency_p99_ms"])).toEqual({ text: "p99_ms<5", metric: "latency_p99_ms", op: "<", value: 5 });
     expect(parseTarget("hit_ratio>=95%", ["hit_ratio"])).toMatchObject({ value: 0.95 });
     expect(parseTarget("hit ratio > 1", ["hit_ratio"])).toMatch(/expected <metric><op><number>/);

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
@@ -7,7 +7,9 @@ import { InputError } from "../errors.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
 import { TIMESERIES_COLUMNS } from "../metrics/columns.ts";
 import { CHECKS, checkRisks, type Risk } from "../plan/check.ts";
-import { runPlan } from "../run.ts";
+import { runPlanYielding } from "../run.ts";
+import { pause } from "./interrupt.ts";
+import { Progress } from "./progress.ts";
 import { compile } from "../scenario/compile.ts";
 
 /*
@@ -36,8 +38,7 @@ export interface CheckOutcome {
  * `--conf/--info`: the scenario sim init would write (every inferred value traceable in it), plus the
  * host's RAM from INFO's total_system_memory, in a temporary file.
  */
-async function scenarioFromProduction(args: CheckArgs): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "evictsim-check-"));
+async function scenarioFromProduction(args: CheckArgs, dir: string): Promise<string> {
   const file = join(dir, "production.yaml");
   await simInit({ conf: args.conf, info: args.info, sizes: args.sizes, out: file, duration: args.duration ?? "1h", force: true, name: "production" });
   if (args.info) {
@@ -50,18 +51,27 @@ async function scenarioFromProduction(args: CheckArgs): Promise<string> {
 export async function simCheckAsync(args: CheckArgs): Promise<CheckOutcome> {
   if (args.scenario && (args.conf || args.info)) throw new InputError("sim check: give a scenario, or --conf/--info, not both");
   if (!args.scenario && !args.conf && !args.info) throw new InputError("sim check: name a scenario (sim check scenarios/x.yaml) or give --conf redis.conf --info info.txt");
-  const scenario = args.scenario ?? (await scenarioFromProduction(args));
-  return simCheck({ ...args, scenario });
+  if (args.scenario) return simCheck(args);
+  // the scenario sim init would write lives in a temporary directory for the check only
+  const dir = mkdtempSync(join(tmpdir(), "evictsim-check-"));
+  try {
+    return await simCheck({ ...args, scenario: await scenarioFromProduction(args, dir) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-export function simCheck(args: CheckArgs): CheckOutcome {
+export async function simCheck(args: CheckArgs): Promise<CheckOutcome> {
   if (!args.scenario) throw new InputError("sim check: name a scenario (sim check scenarios/x.yaml) or give --conf redis.conf --info info.txt");
   const loaded = loadScenarioFile(args.scenario, args.set ?? []);
   const plan = compile(loaded.scenario);
   const memory: { t: number; used: number }[] = [];
   const ti = TIMESERIES_COLUMNS.findIndex((c) => c.name === "time_s");
   const ui = TIMESERIES_COLUMNS.findIndex((c) => c.name === "used_memory");
-  const summary = runPlan(plan, { name: loaded.name, onRow: (row) => memory.push({ t: row[ti], used: row[ui] }) }).summary;
+  const progress = new Progress(`check ${loaded.name}`, Boolean(args.quiet));
+  const onRow = (row: number[]) => memory.push({ t: row[ti], used: row[ui] });
+  const summary = (await runPlanYielding(plan, { name: loaded.name, onRow, pause, onProgress: (n, d, k) => progress.update(n, d, k) })).summary;
+  progress.done();
   const risks = checkRisks({ scenario: loaded.scenario, plan, summary, memory });
   const high = risks.filter((r) => r.severity === "high").length;
   const lines = [

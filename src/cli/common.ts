@@ -1,6 +1,8 @@
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
+import { basename, join } from "node:path";
 import { cut, InputError } from "../errors.ts";
-import { CsvStream, csv, RunDir } from "../io/output.ts";
+import { CsvStream, csv, RunDir, TOOL_VERSION } from "../io/output.ts";
 import { throwIfInterrupted } from "./interrupt.ts";
 import { infoText, type RunOutcome } from "./info-text.ts";
 import { Progress } from "./progress.ts";
@@ -29,7 +31,7 @@ export async function writeRunDir(
   body: (row: (values: number[]) => void, dir: RunDir) => Summary | Promise<Summary>,
   options: RunDirOptions = {},
 ): Promise<Summary> {
-  const dir = new RunDir(dirPath, options.kind ?? "run", { scenario: loaded.name, seed: loaded.scenario.seed });
+  const dir = new RunDir(dirPath, options.kind ?? "run", { scenario: loaded.name, seed: loaded.scenario.seed, fingerprint: fingerprint(loaded) });
   try {
     const withApp = loaded.scenario.database !== undefined;
     const withPersistence = compile(loaded.scenario).persistence !== undefined;
@@ -122,4 +124,30 @@ export function fnv1a(text: string): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * What produced a result: a hash of the resolved scenario (every default filled in, the seed, a trace
+ * named by its file name and size rather than its path) and evictsim's version. Two results with the
+ * same fingerprint come from the same inputs; a sweep resumes only points whose fingerprint matches.
+ */
+export function fingerprint(loaded: LoadedScenario): string {
+  return createHash("sha256").update(`${TOOL_VERSION}\n${identityYaml(loaded)}`).digest("hex").slice(0, 16);
+}
+
+/** The resolved scenario as it identifies a result (no paths: a trace by file name and size). */
+export function identityYaml(loaded: LoadedScenario): string {
+  const l = { ...loaded, scenario: structuredClone(loaded.scenario) };
+  if (l.scenario.workload.trace && loaded.tracePath) {
+    let size = -1;
+    try {
+      size = statSync(loaded.tracePath).size;
+    } catch {
+      /* absent: the run will say so */
+    }
+    l.scenario.workload.trace.path = `${basename(loaded.tracePath)} (${size} bytes)`;
+    delete l.tracePath;
+  }
+  // no header comment (it names the output directory), no path-dependent fields
+  return resolvedYaml(l, ".", loaded.scenario.seed).replace(/^(#.*\n)+/, "");
 }

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, normalize, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
-import { csv } from "../io/output.ts";
+import { checkOutDir, csv, RunDir } from "../io/output.ts";
 import { APP_SUMMARY_COLUMNS, PERSISTENCE_SUMMARY_COLUMNS, SUMMARY_COLUMNS } from "../metrics/columns.ts";
 
 /*
@@ -64,12 +64,7 @@ export async function simCompare(args: CompareArgs, log: (s: string) => void = (
   }
   const out = args.out ?? DEFAULT_OUT;
   if (seen.has(resolve(out))) throw new InputError(`--out ${out}: is one of the runs compared; choose another directory`);
-  if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new InputError(`--out ${out}: exists and is not a directory`);
-    const files = readdirSync(out);
-    if (files.length > 0 && !files.includes("compare.csv"))
-      throw new InputError(`--out ${out}: exists and is not an evictsim comparison; refusing to replace it (choose another --out)`);
-  }
+  checkOutDir(out);
 
   const charts = withDocument((document) =>
     buildCompareCharts(
@@ -80,19 +75,14 @@ export async function simCompare(args: CompareArgs, log: (s: string) => void = (
   );
   const table = compareTable(names, runs.map((r) => ({ columns: r.summary.columns, record: r.summary.records[0] ?? {} })));
 
-  mkdirSync(dirname(resolve(out)), { recursive: true });
-  const tmp = join(dirname(resolve(out)), `.${basename(resolve(out))}.partial-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const dir = new RunDir(out, "compare", { runs: names });
   let files: string[];
   try {
-    writeFileSync(join(tmp, "compare.csv"), csv(table.header, table.rows));
-    files = ["compare.csv", ...writeCharts(tmp, charts, { png: args.png ?? true, warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) })];
-    rmSync(out, { recursive: true, force: true });
-    renameSync(tmp, out);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    dir.write("compare.csv", csv(table.header, table.rows));
+    files = ["compare.csv", ...writeCharts(dir.tmp, charts, { png: args.png ?? true, warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) })];
+    dir.commit();
+  } finally {
+    dir.abandon();
   }
   log(sideBySide(table));
   log(`results: ${out}/ (compare.csv, charts/: ${charts.map((c) => c.id).join(", ")})`);

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { makeDir } from "../io/output.ts";
 import { basename, dirname, extname, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { infoToScenario, inferAllocator, parseInfo, type InfoInference, type RedisInfo } from "../conf/info.ts";
@@ -315,7 +316,10 @@ export async function simInit(args: InitArgs, log: (s: string) => void = () => {
   const firstInput = (args.conf ?? args.info ?? args.sizes)!;
   const name = args.name ?? (basename(firstInput, extname(firstInput)).replace(/[^A-Za-z0-9_.-]+/g, "-") || "scenario");
   const out = args.out ?? join("scenarios", `${name.replace(/[^A-Za-z0-9_.-]+/g, "-")}.yaml`);
-  if (out !== "-" && existsSync(out) && !args.force) throw new InputError(`${out}: exists; pass --force to overwrite it, or --out another path`);
+  if (out !== "-" && existsSync(out)) {
+    if (statSync(out).isDirectory()) throw new InputError(`--out ${out}: is a directory; name the scenario file to write, e.g. --out ${join(out, `${name}.yaml`)}`);
+    if (!args.force) throw new InputError(`${out}: exists; pass --force to overwrite it, or --out another path`);
+  }
   const command = [
     "sim init",
     args.conf && `--conf ${args.conf}`,
@@ -339,10 +343,15 @@ export async function simInit(args: InitArgs, log: (s: string) => void = () => {
     log(text.replace(/\n$/, ""));
     return { path: null, text, warnings };
   }
-  mkdirSync(dirname(out), { recursive: true });
+  makeDir(dirname(out));
   const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, out);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new InputError(`--out ${out}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
   log(`wrote ${out}; check the "# from" comments and the defaults, then: sim run ${out}`);
   return { path: out, text, warnings };
 }

@@ -1,14 +1,15 @@
-import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
-import { csv } from "../io/output.ts";
+import { csv, RunDir } from "../io/output.ts";
 import { summaryColumns, type Summary } from "../metrics/columns.ts";
 import { niceSize, searchMaxmemory, type PlanResult } from "../plan/planner.ts";
 import { improvesWithMemory, meets, metricValue, parseTarget, type Target } from "../plan/targets.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
-import { runPlan } from "../run.ts";
+import { runPlanYielding } from "../run.ts";
+import { pause } from "./interrupt.ts";
+import { Progress } from "./progress.ts";
 import { compile } from "../scenario/compile.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { bytesToHuman } from "../scenario/units.ts";
@@ -43,7 +44,7 @@ export function confSize(bytes: number): string {
   return String(bytes);
 }
 
-export function simPlanRun(args: PlanArgs): PlanOutcome {
+export async function simPlanRun(args: PlanArgs): Promise<PlanOutcome> {
   const loaded = loadScenarioFile(args.scenario, args.set ?? []);
   const base = loaded.scenario;
   if (base.workload.trace) throw new InputError(`${args.scenario}: sim plan needs a generated workload (a trace is replayed as is; use sim sweep for traces)`);
@@ -60,22 +61,28 @@ export function simPlanRun(args: PlanArgs): PlanOutcome {
   for (const p of policies) if (!POLICY_NAMES.includes(p as never)) throw new InputError(`--policy ${JSON.stringify(p)} is not one of ${POLICY_NAMES.join(", ")}, any`);
 
   const cache = new Map<string, Summary>();
-  const run = (maxmemory: number, policy: string): Summary => {
+  const progress = new Progress(`plan ${loaded.name}`, Boolean(args.quiet));
+  let runs = 0;
+  const run = async (maxmemory: number, policy: string): Promise<Summary> => {
     const key = `${policy}@${maxmemory}`;
     const hit = cache.get(key);
     if (hit) return hit;
     const sc = structuredClone(base) as Scenario;
     sc.redis.maxmemory = maxmemory;
     sc.redis["maxmemory-policy"] = policy;
-    const s = runPlan(compile(sc), { name: loaded.name }).summary;
+    runs++;
+    const label = `run ${runs}: ${policy} at ${maxmemory > 0 ? bytesToHuman(maxmemory) : "no limit"}`;
+    const s = (await runPlanYielding(compile(sc), { name: loaded.name, pause, onProgress: (n, d, k) => progress.update(n, d, k, label) })).summary;
     cache.set(key, s);
     return s;
   };
   // bounds: no limit gives the dataset's peak (the most memory can buy); 1 MiB is below any dataset
-  const unlimited = run(0, policies[0]);
+  const unlimited = await run(0, policies[0]);
   const hi = niceSize(Math.ceil(Number(unlimited.used_memory_peak) * 1.05));
   const lo = 1024 * 1024;
-  const results = policies.map((p) => searchMaxmemory(run, p, targets, lo, hi));
+  const results: PlanResult[] = [];
+  for (const p of policies) results.push(await searchMaxmemory(run, p, targets, lo, hi));
+  progress.done();
   const ok = results.filter((r) => r.maxmemory > 0).sort((a, b) => a.maxmemory - b.maxmemory);
   const best = ok[0] ?? null;
   const lines: string[] = [];
@@ -101,7 +108,7 @@ export function simPlanRun(args: PlanArgs): PlanOutcome {
   const curve: (string | number)[][] = [];
   for (const f of [0.5, 0.75, 0.9, 0.95, 1, 1.1, 1.25, 1.5]) {
     const size = Math.round(m * f);
-    const s = run(size, best.policy);
+    const s = await run(size, best.policy);
     const pass = targets.every((t) => meets(s, t));
     curve.push([f, size, best.policy, ...metrics.map((x) => metricValue(s, x)), pass ? "pass" : "fail"]);
     say(`  ${`${bytesToHuman(size)}${f === 1 ? " *" : ""}`.padEnd(12)}${metrics.map((x) => String(metricValue(s, x)).padStart(22)).join("")}  ${pass ? "pass" : "fail"}`);
@@ -131,12 +138,14 @@ export function simPlanRun(args: PlanArgs): PlanOutcome {
   say(`  maxmemory ${confSize(m)}`);
   say(`  maxmemory-policy ${best.policy}`);
   if (args.out) {
-    mkdirSync(args.out, { recursive: true });
+    // written like a run directory: only a directory of ours is replaced, never half-written
+    const dir = new RunDir(args.out, "plan", { scenario: loaded.name });
     const cols = summaryColumns(base.database !== undefined, persistence !== undefined).map((c) => c.name);
     const runs = results.flatMap((r) => r.runs);
-    writeFileSync(join(args.out, "plan-runs.csv"), csv(["maxmemory", "policy", "pass", ...cols], runs.map((r) => [r.maxmemory, r.policy, r.pass ? 1 : 0, ...cols.map((c) => (r.summary as Record<string, string | number>)[c] ?? "")])));
-    writeFileSync(join(args.out, "plan-curve.csv"), csv(["factor", "maxmemory", "policy", ...metrics, "targets"], curve));
-    writeFileSync(join(args.out, "plan.txt"), lines.join("\n") + "\n");
+    dir.write("plan-runs.csv", csv(["maxmemory", "policy", "pass", ...cols], runs.map((r) => [r.maxmemory, r.policy, r.pass ? 1 : 0, ...cols.map((c) => (r.summary as Record<string, string | number>)[c] ?? "")])));
+    dir.write("plan-curve.csv", csv(["factor", "maxmemory", "policy", ...metrics, "targets"], curve));
+    dir.write("plan.txt", lines.join("\n") + "\n");
+    dir.commit();
   }
   return { best, results, text: lines.join("\n") };
 }
@@ -154,8 +163,8 @@ export const planCommand = (setCode: (c: number) => void): CommandModule<object,
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
       .example("$0 plan scenarios/policy-comparison.yaml --target 'hit_ratio>=0.8'", "how much memory for an 80 % hit ratio")
       .example("$0 plan scenarios/policy-comparison.yaml -t 'hit_ratio>=0.8' -t 'oom_rejected_writes==0' --policy any", "and which policy needs least") as Argv<PlanArgs>,
-  handler: (a: ArgumentsCamelCase<PlanArgs>) => {
-    const r = simPlanRun(a);
+  handler: async (a: ArgumentsCamelCase<PlanArgs>) => {
+    const r = await simPlanRun(a);
     if (!a.quiet) process.stdout.write(r.text + "\n");
     setCode(r.best ? 0 : 2);
   },

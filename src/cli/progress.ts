@@ -17,7 +17,8 @@ export class Progress {
     this.quiet = quiet;
   }
 
-  update(nowUs: number, durationUs: number, requests: number): void {
+  /** `detail` is shown after the label (e.g. which of a plan's runs this is). */
+  update(nowUs: number, durationUs: number, requests: number, detail = ""): void {
     if (this.quiet) return;
     const wall = (performance.now() - this.start) / 1000;
     if (wall < 2) return;
@@ -28,7 +29,7 @@ export class Progress {
     const eta = frac > 0 ? wall * (1 / frac - 1) : NaN;
     const bar = Number.isFinite(frac) ? `[${"#".repeat(Math.round(frac * 24)).padEnd(24, ".")}] ${(frac * 100).toFixed(0).padStart(3)}% ` : "";
     const text =
-      `${this.label} ${bar}simulated ${formatDuration(Math.floor(nowUs / 1e6) * 1e6)}` +
+      `${this.label}${detail ? ` (${detail})` : ""} ${bar}simulated ${formatDuration(Math.floor(nowUs / 1e6) * 1e6)}` +
       `${Number.isFinite(durationUs) ? ` of ${formatDuration(durationUs)}` : ""} · ${(rate / 1e6).toFixed(2)}M req/s` +
       (Number.isFinite(eta) ? ` · ETA ${Math.ceil(eta)}s` : "");
     if (this.tty) {

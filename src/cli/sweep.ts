@@ -4,7 +4,11 @@ import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import { parse } from "csv-parse/sync";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { InputError } from "../errors.ts";
+import { parse as parseYaml } from "yaml";
+import { cut, InputError } from "../errors.ts";
+import { checkOutDir, cleanStalePartials, makeDir, MARKER, markerText, readMarker } from "../io/output.ts";
+import { checkName, fingerprint, identityYaml } from "./common.ts";
+import { interruptedBy, interruptSignal, setInterruptMessage, throwIfInterrupted } from "./interrupt.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
 import { csv } from "../io/output.ts";
 import { inShard, parseShard, sweepPoints, type SweepPoint } from "../sweep/points.ts";
@@ -45,6 +49,10 @@ interface Manifest {
   points: number;
   /** The sweep block, so that `sim merge` can list the points without the scenario file. */
   sweep: Record<string, unknown[]>;
+  /** The base scenario resolved (as identifies a result), so that merge can name what differs. */
+  base?: unknown;
+  /** Each point's fingerprint (common.ts): a point is finished only if its marker carries it. */
+  fingerprints?: Record<string, string>;
 }
 
 export async function simSweep(args: SweepArgs, log: (s: string) => void = () => {}): Promise<SweepOutcome> {
@@ -57,24 +65,35 @@ export async function simSweep(args: SweepArgs, log: (s: string) => void = () =>
   const jobs = args.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs ${args.jobs}: must be a whole number of at least 1`);
   const all = sweepPoints(sweep);
-  // every point must be a valid scenario: check them all before running any
-  for (const p of all) loadScenarioFile(args.scenario, p.sets);
-  const dir = args.out ?? join("results", `${loaded.name}-sweep`);
-  prepareDir(dir, { scenario: resolve(args.scenario), name: loaded.name, keys: Object.keys(sweep), points: all.length, sweep });
+  // every point must be a valid scenario: check them all before running any; each gets its fingerprint
+  const fingerprints: Record<string, string> = {};
+  for (const p of all) fingerprints[p.dir] = fingerprint(loadScenarioFile(args.scenario, p.sets));
+  const dir = args.out ?? join("results", `${checkName(loaded.name, loaded.file)}-sweep`);
+  const base = parseYaml(identityYaml(loaded)) as Record<string, unknown>;
+  delete base.sweep;
+  const changed = prepareDir(dir, { scenario: resolve(args.scenario), name: loaded.name, keys: Object.keys(sweep), points: all.length, sweep, base, fingerprints });
   const mine = all.filter((p) => inShard(p, shard));
   const pointsDir = join(dir, "points");
-  const done = new Set(finishedPoints(pointsDir));
+  const { finished, stale } = scanPoints(pointsDir, fingerprints);
+  const done = new Set(finished);
   const todo = mine.filter((p) => !done.has(p.dir));
   const resumed = mine.length - todo.length;
+  const staleMine = mine.filter((p) => stale.includes(p.dir)).length;
   const label = `${loaded.name}${shard ? ` shard ${shard.i}/${shard.n}` : ""}`;
-  if (!args.quiet)
+  if (!args.quiet) {
+    if (staleMine > 0)
+      process.stderr.write(
+        `sweep ${label}: ${staleMine} finished point${staleMine > 1 ? "s were" : " was"} run from a different scenario or evictsim version${changed ? ` (${changed})` : ""}: running ${staleMine > 1 ? "them" : "it"} again\n`,
+      );
     process.stderr.write(`sweep ${label}: ${mine.length} points${resumed > 0 ? ` (${resumed} already finished, resumed)` : ""}, ${Math.min(jobs, Math.max(1, todo.length))} at a time\n`);
+  }
   const failures = await runPoints(todo, args.scenario, pointsDir, Math.min(jobs, Math.max(1, todo.length)), args.quiet ? null : label);
-  writeSweepCsv(dir, all, Object.keys(sweep));
+  writeSweepCsv(dir, all, Object.keys(sweep), fingerprints);
   if (shard === null) {
     // comparison charts (hit ratio against maxmemory per policy, evictions and OOM errors, …); loaded on
     // demand: jsdom takes a second to load
     const { renderSweepCharts } = await import("../charts/render.ts");
+    throwIfInterrupted(KEPT);
     renderSweepCharts(dir, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });
   }
   const wallSeconds = (performance.now() - start) / 1000;
@@ -92,35 +111,92 @@ export async function simSweep(args: SweepArgs, log: (s: string) => void = () =>
   return outcome;
 }
 
-function prepareDir(dir: string, manifest: Manifest): void {
+const KEPT = "interrupted; finished points are kept: run the same command again to resume";
+
+/** sweep.json of a directory, or an InputError saying what is wrong with it. */
+function readManifest(dir: string): Manifest {
+  const file = join(dir, MANIFEST);
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
+  } catch (e) {
+    throw new InputError(`${file}: not a readable sweep manifest (${cut(String((e as Error).message).split("\n")[0], 80)}); remove the directory or choose another --out`);
+  }
+  if (!m || typeof m !== "object" || !Array.isArray(m.keys) || typeof m.points !== "number" || !m.sweep || typeof m.sweep !== "object")
+    throw new InputError(`${file}: not a sweep manifest written by evictsim (keys, points, sweep missing); remove the directory or choose another --out`);
+  return m;
+}
+
+/**
+ * Makes `dir` a sweep directory for `manifest`: absent, empty, or one of ours (the marker) holding a
+ * sweep over the same keys and points. Returns what changed in the base scenario since the last run
+ * there ("" when nothing did): its points are then stale and run again.
+ */
+function prepareDir(dir: string, manifest: Manifest): string {
   const { keys, points } = manifest;
-  const manifestPath = join(dir, MANIFEST);
-  if (existsSync(dir)) {
-    const files = readdirSync(dir);
-    if (files.length > 0 && !files.includes(MANIFEST)) throw new InputError(`${dir}: exists and is not an evictsim sweep; refusing to write into it (choose another --out)`);
-    if (files.includes(MANIFEST)) {
-      const m = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
-      if (m.points !== points || m.keys.join(",") !== keys.join(","))
-        throw new InputError(`${dir}: holds a different sweep (${m.keys.join(" × ")}, ${m.points} points); choose another --out or remove it`);
+  const { exists } = checkOutDir(dir);
+  let changed = "";
+  if (exists) {
+    if (!existsSync(join(dir, MANIFEST))) throw new InputError(`--out ${dir}: is an evictsim ${readMarker(dir)?.kind ?? "result"} directory, not a sweep; choose another --out`);
+    const m = readManifest(dir);
+    if (m.points !== points || m.keys.join(",") !== keys.join(","))
+      throw new InputError(`${dir}: holds a different sweep (${m.keys.join(" × ")}, ${m.points} points); choose another --out or remove it`);
+    if (m.base !== undefined) changed = firstDifference(m.base, manifest.base) ?? "";
+  }
+  makeDir(join(dir, "points"));
+  writeFileSync(join(dir, MARKER), markerText("sweep", { scenario: manifest.name }));
+  const tmp = join(dir, `.${MANIFEST}.partial-${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(manifest, null, 2) + "\n");
+  renameSync(tmp, join(dir, MANIFEST));
+  return changed;
+}
+
+/**
+ * The first field where two resolved scenarios differ, as "duration: 10s here, 30s there" (null when
+ * they are the same).
+ */
+export function firstDifference(a: unknown, b: unknown, path = ""): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) === !Array.isArray(b)) {
+    const ka = Object.keys(a as object), kb = Object.keys(b as object);
+    for (const k of [...ka, ...kb.filter((k) => !ka.includes(k))]) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (d !== null) return d;
     }
   }
-  mkdirSync(join(dir, "points"), { recursive: true });
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+  const show = (v: unknown) => (v === undefined ? "(absent)" : cut(typeof v === "string" ? v : JSON.stringify(v), 40));
+  return `${path || "(the scenario)"}: ${show(a)} before, ${show(b)} now`;
 }
 
 /** Point directories that are finished (committed: a summary.csv inside; partial ones are hidden dot-dirs). */
 export function finishedPoints(pointsDir: string): string[] {
-  if (!existsSync(pointsDir)) return [];
-  const out: string[] = [];
+  return scanPoints(pointsDir).finished;
+}
+
+/**
+ * The points directory: finished points (committed, and with the expected fingerprint when
+ * `fingerprints` is given) and stale ones (finished, but from another scenario or version: removed, so
+ * they run again). Partial directories of processes that are gone are removed.
+ */
+function scanPoints(pointsDir: string, fingerprints?: Record<string, string>, removeStale = true): { finished: string[]; stale: string[] } {
+  const finished: string[] = [], stale: string[] = [];
+  if (!existsSync(pointsDir)) return { finished, stale };
+  cleanStalePartials(pointsDir, true);
   for (const d of readdirSync(pointsDir)) {
-    if (d.startsWith(".")) {
-      // a point interrupted mid-write (its process was killed): never looks finished; clean it up
-      if (d.includes(".partial-")) rmSync(join(pointsDir, d), { recursive: true, force: true });
-      continue;
+    if (d.startsWith(".")) continue;
+    const p = join(pointsDir, d);
+    if (!existsSync(join(p, "summary.csv"))) continue;
+    if (fingerprints !== undefined) {
+      const m = readMarker(p);
+      if (m === null || m.fingerprint !== fingerprints[d]) {
+        stale.push(d);
+        if (m !== null && removeStale) rmSync(p, { recursive: true, force: true });
+        continue;
+      }
     }
-    if (existsSync(join(pointsDir, d, "summary.csv"))) out.push(d);
+    finished.push(d);
   }
-  return out.sort();
+  return { finished: finished.sort(), stale: stale.sort() };
 }
 
 async function runPoints(
@@ -151,13 +227,12 @@ async function runPoints(
     process.stderr.write(tty ? `\r${text}\x1b[K` : `${text}\n`);
   };
   const workers: Worker[] = [];
-  const onSignal = () => {
+  // Ctrl-C: the workers are stopped, their half-written points removed; finished points are kept
+  setInterruptMessage(KEPT);
+  const onAbort = () => {
     for (const w of workers) void w.terminate();
-    process.stderr.write(`\nsim sweep: interrupted; finished points are kept, run the same command again to resume\n`);
-    process.exit(130);
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  interruptSignal().addEventListener("abort", onAbort);
   try {
     await Promise.all(
       Array.from({ length: jobs }, async () => {
@@ -167,16 +242,26 @@ async function runPoints(
           for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
             const job: PointJob = { index: p.index, scenario, sets: p.sets, out: join(pointsDir, p.dir) };
             const res = await new Promise<PointDone>((ok, fail) => {
-              const onMsg = (m: PointDone) => {
+              const off = () => {
+                w.off("message", onMsg);
                 w.off("error", onErr);
+                w.off("exit", onExit);
+              };
+              const onMsg = (m: PointDone) => {
+                off();
                 ok(m);
               };
               const onErr = (e: Error) => {
-                w.off("message", onMsg);
+                off();
                 fail(e);
+              };
+              const onExit = () => {
+                off();
+                fail(new Error("the worker stopped"));
               };
               w.once("message", onMsg);
               w.once("error", onErr);
+              w.once("exit", onExit);
               w.postMessage(job);
             });
             finished++;
@@ -188,18 +273,25 @@ async function runPoints(
         }
       }),
     );
+  } catch (e) {
+    if (interruptedBy() === null) throw e;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interruptSignal().removeEventListener("abort", onAbort);
     if (label !== null && tty) process.stderr.write("\r\x1b[K");
+  }
+  if (interruptedBy() !== null) {
+    for (const w of workers) await w.terminate();
+    // the workers' partial points carry this process's id: remove them now
+    for (const d of readdirSync(pointsDir)) if (d.endsWith(`.partial-${process.pid}`)) rmSync(join(pointsDir, d), { recursive: true, force: true });
+    throwIfInterrupted(KEPT);
   }
   return failures.sort((a, b) => a.index - b.index);
 }
 
 /** sweep.csv: one row per finished point, in point order: index, swept values, then its summary. */
-export function writeSweepCsv(dir: string, all: SweepPoint[], keys: string[]): number {
+export function writeSweepCsv(dir: string, all: SweepPoint[], keys: string[], fingerprints?: Record<string, string>): number {
   const pointsDir = join(dir, "points");
-  const finished = new Set(finishedPoints(pointsDir));
+  const finished = new Set(scanPoints(pointsDir, fingerprints).finished);
   let header: string[] | null = null;
   const rows: (string | number)[][] = [];
   for (const p of all) {
@@ -244,27 +336,37 @@ export interface MergeArgs {
 export async function simMerge(args: MergeArgs, log: (s: string) => void = () => {}): Promise<{ points: number; missing: number }> {
   let manifest: Manifest | null = null;
   for (const d of args.dirs) {
-    const m = join(d, MANIFEST);
-    if (!existsSync(m)) throw new InputError(`${d}: not a sweep directory (no ${MANIFEST})`);
-    const got = JSON.parse(readFileSync(m, "utf8")) as Manifest;
+    if (!existsSync(join(d, MANIFEST))) throw new InputError(`${d}: not a sweep directory (no ${MANIFEST})`);
+    const got = readManifest(d);
     if (manifest === null) manifest = got;
     else if (got.points !== manifest.points || JSON.stringify(got.sweep) !== JSON.stringify(manifest.sweep))
       throw new InputError(`${d}: holds a different sweep than ${args.dirs[0]} (${got.keys.join(" × ")}, ${got.points} points)`);
+    else {
+      const diff = firstDifference(manifest.base, got.base);
+      if (diff !== null)
+        throw new InputError(`${d}: a sweep of a different scenario than ${args.dirs[0]}: ${diff.replace(" before, ", ` in ${args.dirs[0]}, `).replace(/ now$/, ` in ${d}`)}`);
+    }
   }
   if (manifest === null) throw new InputError("sim merge: name at least one sweep directory");
+  for (const d of args.dirs)
+    if (resolve(d) !== resolve(args.out) && existsSync(args.out) && readdirSync(args.out).length > 0 && existsSync(join(args.out, MANIFEST))) {
+      const diff = firstDifference(readManifest(args.out).base, manifest.base);
+      if (diff !== null) throw new InputError(`--out ${args.out}: holds a sweep of a different scenario (${diff}); choose another --out`);
+    }
   prepareDir(args.out, manifest);
   const dest = join(args.out, "points");
-  const have = new Set(finishedPoints(dest));
+  const fps = manifest.fingerprints;
+  const have = new Set(scanPoints(dest, fps).finished);
   for (const d of args.dirs) {
     if (resolve(d) === resolve(args.out)) continue;
-    for (const p of finishedPoints(join(d, "points"))) {
+    for (const p of scanPoints(join(d, "points"), fps, false).finished) {
       if (have.has(p)) continue;
       cpSync(join(d, "points", p), join(dest, p), { recursive: true });
       have.add(p);
     }
   }
   const all = sweepPoints(manifest.sweep);
-  const n = writeSweepCsv(args.out, all, manifest.keys);
+  const n = writeSweepCsv(args.out, all, manifest.keys, fps);
   const missing = all.filter((p) => !have.has(p.dir));
   const { renderSweepCharts } = await import("../charts/render.ts");
   renderSweepCharts(args.out, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });

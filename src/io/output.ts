@@ -50,9 +50,10 @@ function alive(pid: number): boolean {
 
 /**
  * Removes `.NAME.partial-PID` (and `.NAME.old-PID`) directories in `parent` that carry our marker and
- * whose process is gone (killed mid-run). Anything without the marker is not ours and is left alone.
+ * whose process is gone (killed mid-run). Anything without the marker is not ours and is left alone,
+ * unless `parent` itself is ours (a sweep's points/: `ours`).
  */
-export function cleanStalePartials(parent: string): void {
+export function cleanStalePartials(parent: string, ours = false): void {
   let entries: string[];
   try {
     entries = readdirSync(parent);
@@ -63,7 +64,7 @@ export function cleanStalePartials(parent: string): void {
     const m = /^\..+\.(?:partial|old)-(\d+)$/.exec(e);
     if (!m || alive(Number(m[1]))) continue;
     const p = join(parent, e);
-    if (readMarker(p) !== null) rmSync(p, { recursive: true, force: true });
+    if (ours || readMarker(p) !== null) rmSync(p, { recursive: true, force: true });
   }
 }
 

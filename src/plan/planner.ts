@@ -10,7 +10,7 @@ import { meets, type Target } from "./targets.ts";
  * near the boundary, which is why the answer is checked again at the end (and 5 % below it).
  */
 
-export type RunAt = (maxmemory: number, policy: string) => Summary;
+export type RunAt = (maxmemory: number, policy: string) => Summary | Promise<Summary>;
 
 export interface PlanResult {
   policy: string;
@@ -30,21 +30,21 @@ export function niceSize(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-export function searchMaxmemory(run: RunAt, policy: string, targets: Target[], lo: number, hi: number, tolerance = 0.01): PlanResult {
+export async function searchMaxmemory(run: RunAt, policy: string, targets: Target[], lo: number, hi: number, tolerance = 0.01): Promise<PlanResult> {
   const runs: PlanResult["runs"] = [];
-  const test = (m: number) => {
-    const summary = run(m, policy);
+  const test = async (m: number) => {
+    const summary = await run(m, policy);
     const pass = targets.every((t) => meets(summary, t));
     runs.push({ maxmemory: m, policy, pass, summary });
     return { pass, summary };
   };
-  let top = test(hi);
+  let top = await test(hi);
   if (!top.pass) return { policy, maxmemory: -1, summary: top.summary, runs };
   let best = { m: hi, summary: top.summary };
-  if (test(lo).pass) return { policy, maxmemory: lo, summary: runs[runs.length - 1].summary, runs };
+  if ((await test(lo)).pass) return { policy, maxmemory: lo, summary: runs[runs.length - 1].summary, runs };
   while ((hi - lo) / hi > tolerance) {
     const mid = Math.round((lo + hi) / 2);
-    const r = test(mid);
+    const r = await test(mid);
     if (r.pass) {
       hi = mid;
       best = { m: mid, summary: r.summary };
@@ -53,7 +53,7 @@ export function searchMaxmemory(run: RunAt, policy: string, targets: Target[], l
   // a size someone would write, checked again
   const nice = niceSize(best.m);
   if (nice !== best.m) {
-    top = test(nice);
+    top = await test(nice);
     if (top.pass) best = { m: nice, summary: top.summary };
   }
   return { policy, maxmemory: best.m, summary: best.summary, runs };
