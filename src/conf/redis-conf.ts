@@ -1,4 +1,6 @@
+import { cut } from "../errors.ts";
 import { redisSection } from "../scenario/schema.ts";
+import { show } from "../scenario/units.ts";
 
 /*
  * redis.conf, read as Redis 7.0 reads it (config.c loadServerConfigFromString), and the part of it the
@@ -110,6 +112,9 @@ export function splitArgs(line: string): string[] | null {
   }
 }
 
+/** The shape of a directive name (config.c: letters, digits and '-'; module options are module.name). */
+const DIRECTIVE = /^[a-z][a-z0-9._-]{0,127}$/;
+
 /** Parses redis.conf text. Never throws: problems Redis would refuse to start on are warnings. */
 export function parseRedisConf(text: string, file = "redis.conf"): ParsedConf {
   const directives = new Map<string, ConfDirective>();
@@ -124,12 +129,18 @@ export function parseRedisConf(text: string, file = "redis.conf"): ParsedConf {
     if (t === "" || t[0] === "#") continue;
     const argv = splitArgs(t);
     if (argv === null) {
-      warnings.push({ line: lineNo, message: `unbalanced quotes (Redis refuses to start on this line); skipped: ${t}` });
+      // the line's text is not echoed: the file may not be a redis.conf at all (and may hold secrets)
+      warnings.push({ line: lineNo, message: `unbalanced quotes (Redis refuses to start on this line); skipped` });
       continue;
     }
     if (argv.length === 0) continue;
     const name = argv[0].toLowerCase();
     const args = argv.slice(1);
+    if (!DIRECTIVE.test(name)) {
+      // not even the shape of a directive name: the file is probably not a redis.conf (say which line, not what it holds)
+      warnings.push({ line: lineNo, message: `not a redis.conf directive (expected "<name> <value>" with a name of letters, digits and '-' (or a module's name.option), such as "maxmemory 2gb"); Redis refuses to start on this line` });
+      continue;
+    }
     all.push({ name, args, line: lineNo });
     if (name === "include") {
       if (args.length === 1) includes.push({ path: args[0], line: lineNo });
@@ -142,7 +153,7 @@ export function parseRedisConf(text: string, file = "redis.conf"): ParsedConf {
       const pairs = empty ? [] : args.length === 1 ? splitArgs(args[0]) ?? args : args;
       const bad = pairs.length % 2 !== 0 || pairs.some((p, j) => !/^-?\d+$/.test(p) || (j % 2 === 0 ? Number(p) < 1 : Number(p) < 0));
       if (bad) {
-        warnings.push({ line: lineNo, message: `save ${args.map((a) => JSON.stringify(a)).join(" ")}: invalid save parameters (pairs of <seconds ≥ 1> <changes ≥ 0>; Redis refuses to start); skipped` });
+        warnings.push({ line: lineNo, message: `save ${cut(args.map((a) => JSON.stringify(a)).join(" "), 60)}: invalid save parameters (pairs of <seconds ≥ 1> <changes ≥ 0>; Redis refuses to start); skipped` });
         continue;
       }
       // the first save line drops the compiled default; `save ""` clears what earlier lines set
@@ -239,22 +250,22 @@ const REDIS_INT = /^-?(0|[1-9]\d*)$/;
 function redisValue(rule: Rule, raw: string): { value: string | number } | { error: string } {
   switch (rule.kind) {
     case "memory":
-      if (!REDIS_MEMORY.test(raw)) return { error: `${JSON.stringify(raw)} is not a memory size Redis reads (digits with b, k, kb, m, mb, g or gb)` };
+      if (!REDIS_MEMORY.test(raw)) return { error: `${show(raw, 40)} is not a memory size Redis reads (digits with b, k, kb, m, mb, g or gb)` };
       return { value: /^\d+$/.test(raw) ? Number(raw) : raw.toLowerCase() };
     case "int": {
-      if (!REDIS_INT.test(raw)) return { error: `${JSON.stringify(raw)} is not a whole number` };
+      if (!REDIS_INT.test(raw)) return { error: `${show(raw, 40)} is not a whole number` };
       const v = Number(raw);
-      if (v < rule.min || v > rule.max) return { error: `${raw} must be between ${rule.min} and ${rule.max}` };
+      if (v < rule.min || v > rule.max) return { error: `${cut(raw, 40)} must be between ${rule.min} and ${rule.max}` };
       return { value: v };
     }
     case "bool": {
       const v = raw.toLowerCase();
-      if (v !== "yes" && v !== "no") return { error: `${JSON.stringify(raw)} must be yes or no` };
+      if (v !== "yes" && v !== "no") return { error: `${show(raw, 40)} must be yes or no` };
       return { value: v };
     }
     case "enum": {
       const v = raw.toLowerCase();
-      if (!rule.values.includes(v)) return { error: `${JSON.stringify(raw)} is not one of ${rule.values.join(", ")}` };
+      if (!rule.values.includes(v)) return { error: `${show(raw, 40)} is not one of ${rule.values.join(", ")}` };
       return { value: v };
     }
     case "save":
@@ -270,7 +281,7 @@ export function schemaCheck(field: string, value: unknown): string | null {
   const r = s.safeParse(value);
   if (r.success) return null;
   const msg = r.error!.issues[0]?.message ?? "not accepted";
-  return msg.startsWith("must") ? `${JSON.stringify(value)} ${msg}` : msg;
+  return msg.startsWith("must") ? `${show(value, 40)} ${msg}` : msg;
 }
 
 /**
@@ -333,7 +344,7 @@ export function confToScenarioRedis(parsed: ParsedConf): ConfMapping {
     fields.push({ field, value, from: at, note });
   }
   for (const inc of parsed.includes) {
-    warnings.push({ line: inc.line, message: `include ${inc.path}: not followed; what it sets is not applied (check it by hand)` });
+    warnings.push({ line: inc.line, message: `include ${cut(inc.path, 100)}: not followed; what it sets is not applied (check it by hand)` });
     notes.push(`${f}:${inc.line}: include ${inc.path} was not followed: settings in it are not applied`);
   }
   const ignored: ConfMapping["ignored"] = [];

@@ -3,7 +3,7 @@ import { ALLOCATORS } from "../redis/alloc.ts";
 import { ACCOUNTING } from "../redis/memory.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
 import { traceSpec } from "./trace-schema.ts";
-import { parseDuration, parseFraction, parseMemory } from "./units.ts";
+import { durationValue, MAX_DURATION_US, MAX_MEMORY_BYTES, memoryValue, parseDuration, parseFraction, parseMemory, show } from "./units.ts";
 
 /*
  * The scenario schema: the one place that lists every key, its default and what it allows
@@ -15,7 +15,17 @@ import { parseDuration, parseFraction, parseMemory } from "./units.ts";
 type Ctx = z.RefinementCtx;
 const issue = (ctx: Ctx, message: string, path: (string | number)[] = []) =>
   ctx.addIssue({ code: z.ZodIssueCode.custom, message, path });
-const show = (v: unknown) => JSON.stringify(v);
+export { show };
+
+/** The most points a sweep may have (the product of its lists' lengths). */
+export const MAX_SWEEP_POINTS = 10_000;
+const TOO_BIG = `is above 8192tb (2^53 bytes): the simulator counts bytes exactly only up to there (Redis itself stops at 2^64 − 1)`;
+const TOO_LONG = `is longer than 285 years (2^53 µs): the simulated clock counts µs exactly only up to there`;
+/** A duration's problem when it is too long to simulate (or out of range), else null. */
+const tooLong = (v: unknown) => {
+  const us = durationValue(v);
+  return us !== null && us > MAX_DURATION_US ? `${show(v)} ${TOO_LONG}` : null;
+};
 
 /** Redis's default proto-max-bulk-len: no string value can be larger. */
 export const MAX_VALUE_BYTES = 512 * 1024 * 1024;
@@ -24,16 +34,18 @@ export const MAX_KEYS = 500_000_000;
 
 const memory = (min = 0) =>
   z.union([z.number(), z.string()]).superRefine((v, ctx) => {
-    const b = parseMemory(v);
+    const b = memoryValue(v);
     if (b === null) issue(ctx, `${show(v)} is not a memory size (bytes, or with a unit as in redis.conf: 100mb, 2gb, 512kb)`);
     else if (b < min) issue(ctx, `${show(v)} must be at least ${min} bytes`);
+    else if (b > MAX_MEMORY_BYTES) issue(ctx, `${show(v)} ${TOO_BIG}`);
   });
 
 const duration = (positive = true) =>
   z.union([z.number(), z.string()]).superRefine((v, ctx) => {
-    const us = parseDuration(v);
+    const us = durationValue(v);
     if (us === null) issue(ctx, `${show(v)} is not a duration (seconds, or with a unit: 500ms, 10s, 5m, 1h, 1d)`);
     else if (us < 0 || (positive && us === 0)) issue(ctx, `${show(v)} must be ${positive ? "greater than 0" : "0 or more"}`);
+    else if (us > MAX_DURATION_US) issue(ctx, `${show(v)} ${TOO_LONG}`);
   });
 
 const fraction = (max = 1) =>
@@ -122,6 +134,7 @@ export const ttlSpec = z.any().superRefine((v, ctx) => {
     const us = parseDuration(v);
     if (us === null || us < 0) issue(ctx, `${show(v)} is not a TTL (none, or a duration: 30s, 10m, 1h)`);
     else if (us > 0 && us < 1000) issue(ctx, `${show(v)} is below Redis's 1 ms TTL resolution`);
+    else if (tooLong(v)) issue(ctx, tooLong(v)!);
     return;
   }
   if (typeof v !== "object" || Array.isArray(v)) return issue(ctx, `${show(v)} is not a TTL`);
@@ -135,7 +148,8 @@ export const ttlSpec = z.any().superRefine((v, ctx) => {
       return null;
     }
     const us = parseDuration(v[k]);
-    if (us === null || us < 1000) issue(ctx, `${show(v[k])} is not a TTL of at least 1ms`, [k]);
+    if (tooLong(v[k])) issue(ctx, tooLong(v[k])!, [k]);
+    else if (us === null || us < 1000) issue(ctx, `${show(v[k])} is not a TTL of at least 1ms`, [k]);
     return us;
   };
   if (dist === "fixed") {
@@ -174,7 +188,8 @@ export const popularity = z.any().superRefine((v, ctx) => {
 export const timeDist = z.any().superRefine((v, ctx) => {
   if (typeof v === "number" || typeof v === "string") {
     const us = parseDuration(v);
-    if (us === null || us <= 0) issue(ctx, `${show(v)} is not a time (a duration such as 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`);
+    if (tooLong(v)) issue(ctx, tooLong(v)!);
+    else if (us === null || us <= 0) issue(ctx, `${show(v)} is not a time (a duration such as 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`);
     return;
   }
   if (typeof v !== "object" || v === null || Array.isArray(v))
@@ -189,7 +204,8 @@ export const timeDist = z.any().superRefine((v, ctx) => {
       return null;
     }
     const us = parseDuration(v[k]);
-    if (us === null || us <= 0) issue(ctx, `${show(v[k])} is not a duration above 0 (e.g. 5ms)`, [k]);
+    if (tooLong(v[k])) issue(ctx, tooLong(v[k])!, [k]);
+    else if (us === null || us <= 0) issue(ctx, `${show(v[k])} is not a duration above 0 (e.g. 5ms)`, [k]);
     return us;
   };
   if (dist === "fixed") dur("time");
@@ -202,7 +218,8 @@ export const timeDist = z.any().superRefine((v, ctx) => {
     if (!Array.isArray(v.values) || v.values.length === 0) return issue(ctx, `must be a non-empty list of durations`, ["values"]);
     v.values.forEach((x: unknown, i: number) => {
       const us = parseDuration(x);
-      if (us === null || us <= 0) issue(ctx, `${show(x)} is not a duration above 0`, ["values", i]);
+      if (tooLong(x)) issue(ctx, tooLong(x)!, ["values", i]);
+      else if (us === null || us <= 0) issue(ctx, `${show(x)} is not a duration above 0`, ["values", i]);
     });
     if (v.weights !== undefined && (!Array.isArray(v.weights) || v.weights.length !== v.values.length || !v.weights.every((w: unknown) => typeof w === "number" && w >= 0) || !(v.weights.reduce((a: number, w: number) => a + w, 0) > 0)))
       issue(ctx, `must be a list of ${v.values.length} non-negative numbers (one per value, not all 0)`, ["weights"]);
@@ -234,7 +251,8 @@ export const mitigation = z.any().superRefine((v, ctx) => {
   for (const k of ["lock-ttl", "poll", "stale"]) {
     if (v[k] === undefined) continue;
     const us = parseDuration(v[k]);
-    if (us === null || us < 1000) issue(ctx, `${show(v[k])} is not a duration of at least 1ms`, [k]);
+    if (tooLong(v[k])) issue(ctx, tooLong(v[k])!, [k]);
+    else if (us === null || us < 1000) issue(ctx, `${show(v[k])} is not a duration of at least 1ms`, [k]);
   }
   for (const k of ["holder-failure"]) {
     if (v[k] === undefined) continue;
@@ -258,7 +276,7 @@ const MODES = ["cache-aside", "explicit"] as const;
 
 const keyClass = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '-' or '.'"),
+    name: z.string().max(100, "must be at most 100 characters").regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '-' or '.'"),
     keys: z.union([int(1, MAX_KEYS), z.literal("unbounded")], {
       errorMap: (_iss, ctx) => ({
         message:
@@ -464,7 +482,15 @@ const workload = z
 
 export const scenarioSchema = z
   .object({
-    name: z.string().optional(),
+    /** Names the result directory results/<name>/: one path component. */
+    name: z
+      .string()
+      .max(200, "must be at most 200 characters (it names the result directory)")
+      .superRefine((v, ctx) => {
+        if (v.trim() === "" || v === "." || v === ".." || /[/\\\u0000-\u001f\u007f]/.test(v))
+          issue(ctx, `${show(v)} cannot name a directory: give a name without /, \\ or control characters (it names results/<name>/)`);
+      })
+      .optional(),
     description: z.string().optional(),
     seed: int(0, 2 ** 32 - 1).default(1),
     duration: duration().optional(),
@@ -485,7 +511,14 @@ export const scenarioSchema = z
       )
       .superRefine((v, ctx) => {
         if (Object.keys(v).length === 0) issue(ctx, `names no key: give e.g. redis.maxmemory: [16mb, 32mb]`);
-        for (const k of Object.keys(v)) if (k.startsWith("sweep")) issue(ctx, `a sweep cannot sweep itself`, [k]);
+        for (const k of Object.keys(v)) {
+          if (k.startsWith("sweep")) issue(ctx, `a sweep cannot sweep itself`, [k]);
+          else if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(k) || k.length > 200)
+            issue(ctx, `${show(k)} is not a scenario path (as for --set: redis.maxmemory, workload.classes.0.keys)`, [k]);
+        }
+        const points = Object.values(v).reduce((n, l) => n * (Array.isArray(l) ? l.length : 1), 1);
+        if (points > MAX_SWEEP_POINTS)
+          issue(ctx, `the sweep has ${points.toPrecision(3).replace(/\.?0+(e|$)/, "$1")} points (the product of the lists' lengths); at most ${MAX_SWEEP_POINTS}: sweep fewer values, or split it into several scenarios`);
       })
       .optional(),
   })

@@ -5,6 +5,29 @@
  * `m`/`min`, `h`, `d`, and combinations such as `1h30m`.
  */
 
+import { cut } from "../errors.ts";
+
+/**
+ * A value as shown in a message: JSON, at most `max` characters (cut with "…"), Infinity and NaN by
+ * name, anything JSON cannot show (a cycle, too deep) as "(a value)". Never throws.
+ */
+export function show(v: unknown, max = 60): string {
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+  if (typeof v === "string") return cut(JSON.stringify(v.length > max * 2 ? v.slice(0, max * 2) : v), max);
+  if (v === undefined) return "undefined";
+  if (typeof v === "bigint") return cut(String(v), max);
+  try {
+    return cut(JSON.stringify(v) ?? String(v), max);
+  } catch {
+    return "(a value)";
+  }
+}
+
+/** The most bytes a size may be: 2^53, the largest whole number a double holds exactly (8192tb). */
+export const MAX_MEMORY_BYTES = 2 ** 53;
+/** The longest a duration may be: 2^53 µs (about 285 years), the longest the µs clock counts exactly. */
+export const MAX_DURATION_US = 2 ** 53;
+
 const MEMORY_UNITS: Record<string, number> = {
   "": 1,
   b: 1,
@@ -18,9 +41,15 @@ const MEMORY_UNITS: Record<string, number> = {
   tb: 1024 ** 4,
 };
 
-/** Bytes from `100mb`, `2gb`, `1048576`; null when the text is not a size. */
+/** Bytes from `100mb`, `2gb`, `1048576`; null when the text is not a size (or is too large to be finite). */
 export function parseMemory(v: unknown): number | null {
-  if (typeof v === "number") return Number.isFinite(v) && Number.isInteger(v) ? v : null;
+  const b = memoryValue(v);
+  return b !== null && Number.isFinite(b) ? b : null;
+}
+
+/** As parseMemory, but a size too large for a double is Infinity rather than null (for "out of range" messages). */
+export function memoryValue(v: unknown): number | null {
+  if (typeof v === "number") return Number.isInteger(v) || v === Infinity || v === -Infinity ? v : null;
   if (typeof v !== "string") return null;
   const m = /^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
   if (!m) return null;
@@ -40,9 +69,15 @@ const DURATION_UNITS: Record<string, number> = {
   d: 86_400_000_000,
 };
 
-/** Microseconds from `500ms`, `10s`, `1h30m`, or a plain number of seconds; null when not a duration. */
+/** Microseconds from `500ms`, `10s`, `1h30m`, or a plain number of seconds; null when not a duration (or not finite). */
 export function parseDuration(v: unknown): number | null {
-  if (typeof v === "number") return Number.isFinite(v) ? Math.round(v * 1_000_000) : null;
+  const us = durationValue(v);
+  return us !== null && Number.isFinite(us) ? us : null;
+}
+
+/** As parseDuration, but a duration too long for a double is Infinity rather than null (for "out of range" messages). */
+export function durationValue(v: unknown): number | null {
+  if (typeof v === "number") return Number.isNaN(v) ? null : Math.round(v * 1_000_000);
   if (typeof v !== "string") return null;
   const s = v.trim().toLowerCase();
   if (/^-?\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1_000_000);
@@ -65,8 +100,8 @@ export function parseFraction(v: unknown): number | null {
   if (typeof v === "number") return Number.isFinite(v) ? v : null;
   if (typeof v !== "string") return null;
   const m = /^\s*(-?\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
-  if (m) return Number(m[1]) / 100;
-  return /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : null;
+  const f = m ? Number(m[1]) / 100 : /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : null;
+  return f !== null && Number.isFinite(f) ? f : null;
 }
 
 /** Bytes written as Redis writes them in INFO's human fields: 1.50M style is INFO; we use `100mb`. */

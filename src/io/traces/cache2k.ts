@@ -2,7 +2,7 @@ import { InputError } from "../../errors.ts";
 import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner } from "./intern.ts";
-import { recordSpans } from "./source.ts";
+import { absurdTime, MAX_TRACE_TIME_US, recordSpans } from "./source.ts";
 
 /*
  * cache2k / Caffeine integer traces (`*.trace`, usually `*.trace.xz`): a stream of big-endian signed
@@ -35,6 +35,7 @@ export class Cache2kReader implements TraceReader {
     const rate = opts.rate ?? 1000;
     if (!(rate > 0 && rate < Infinity)) throw new InputError(`${file}: rate ${rate} is not a number of requests per second > 0`);
     this.usPerReq = 1_000_000 / rate;
+    if (this.usPerReq > MAX_TRACE_TIME_US) throw new InputError(`${file}: rate ${rate}/s spaces requests more than a million years apart: give a rate in requests per second`);
     this.valueSize = opts.valueSize ?? 100;
   }
 
@@ -78,6 +79,8 @@ export class Cache2kReader implements TraceReader {
           n++;
         }
         batch.n = n;
+        if (n > 0 && t[n - 1] > MAX_TRACE_TIME_US)
+          throw new InputError(`${file}: key ${rec}: ${absurdTime(`its time (${rec} requests at ${1e6 / usPerReq}/s)`)}`);
         if (n === cap) {
           yield batch;
           batch.n = 0;

@@ -154,11 +154,11 @@ describe("CsvTraceReader (our CSV)", () => {
    */
   const BAD: [string, string, string][] = [
     // line 1 is not the header
-    ["a wrong header", "t,op,key\n0,GET,a,1,0\n", ':1: expected the header "t_ms,op,key,value_size,ttl_s", found "t,op,key"'],
+    ["a wrong header", "t,op,key\n0,GET,a,1,0\n", ':1: expected the header "t_ms,op,key,value_size,ttl_s" (is this one of our CSV traces? other layouts: format twitter or libcachesim-csv)'],
     // no line 1 at all: reported at line 1
-    ["an empty file", "", ':1: expected the header "t_ms,op,key,value_size,ttl_s", found "(empty file)"'],
+    ["an empty file", "", ':1: the file is empty: expected the header "t_ms,op,key,value_size,ttl_s"'],
     // line 2 good; line 3 "1,GET,a,1" has 3 commas → 4 fields
-    ["a row with 4 fields", `${H}\n0,GET,a,1,0\n1,GET,a,1\n`, ':3: expected 5 fields (t_ms,op,key,value_size,ttl_s), found 4: "1,GET,a,1"'],
+    ["a row with 4 fields", `${H}\n0,GET,a,1,0\n1,GET,a,1\n`, ':3: expected 5 fields (t_ms,op,key,value_size,ttl_s), found 4'],
     // line 2 good, line 3 blank, line 4 has t_ms "soon"
     ["a non-numeric time", `${H}\n0,GET,a,1,0\n\nsoon,GET,a,1,0\n`, ':4: t_ms "soon" is not a time in ms ≥ 0'],
     // line 2 has an empty t_ms (not read as 0)

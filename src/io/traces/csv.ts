@@ -1,6 +1,7 @@
 import { OP_DEL, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
 import { BytesKeyLineReader, isWord, num, POW10, text } from "./lines.ts";
+import { absurdTime, MAX_TRACE_TIME_US } from "./source.ts";
 
 /*
  * Our CSV trace, streamed: header `t_ms,op,key,value_size,ttl_s`, one command per row, in time order.
@@ -29,7 +30,8 @@ export class CsvTraceReader extends BytesKeyLineReader {
     const h = b === null ? null : text(b, s, e);
     if (h !== null && h.trim() === TRACE_CSV_HEADER) return;
     this.line = 1; // also for an empty file
-    this.fail(`expected the header "${TRACE_CSV_HEADER}", found ${JSON.stringify(h ?? "(empty file)")}`);
+    // what line 1 holds is not shown: the file may not be a trace at all
+    this.fail(h === null ? `the file is empty: expected the header "${TRACE_CSV_HEADER}"` : `expected the header "${TRACE_CSV_HEADER}" (is this one of our CSV traces? other layouts: format twitter or libcachesim-csv)`);
   }
 
   /*
@@ -140,12 +142,13 @@ export class CsvTraceReader extends BytesKeyLineReader {
 
   protected row(b: Uint8Array, s: number, e: number, batch: TraceBatch): void {
     const n = this.split(b, s, e, 44 /* , */);
-    if (n !== 5) this.fail(`expected 5 fields (${TRACE_CSV_HEADER}), found ${n}: ${JSON.stringify(text(b, s, e))}`);
+    if (n !== 5) this.fail(`expected 5 fields (${TRACE_CSV_HEADER}), found ${n}`);
     const fs = this.fs, fe = this.fe;
 
     const t = fs[0] === fe[0] ? NaN : num(b, fs[0], fe[0]);
     if (!(t >= 0 && t < Infinity)) this.fail(`t_ms ${JSON.stringify(this.field(b, 0))} is not a time in ms ≥ 0`);
     const us = Math.round(t * 1000);
+    if (us > MAX_TRACE_TIME_US) this.fail(absurdTime(`t_ms ${this.field(b, 0)}`));
     if (us < this.prevUs) this.fail(`t_ms ${this.field(b, 0)} is earlier than the previous row: a trace must be in time order`);
 
     const ks = fs[2], ke = fe[2];

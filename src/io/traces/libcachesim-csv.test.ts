@@ -59,7 +59,7 @@ describe.skipIf(!HAVE_SAMPLES)(`LibCacheSimCsvReader on cloudPhysicsIO.csv (${HA
   it("new LibCacheSimCsvReader(cloudPhysicsIO.csv, {obj-id-col 6}).batches(reg) → InputError: line 2 has 5 fields", async () => {
     const e = await rejection(collect(new LibCacheSimCsvReader(CSV, { ...CP, objIdCol: 6 })));
     expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toBe(`${CSV}:2: expected at least 6 fields separated by ",", found 5: "1,5633898,2a,512,42932745"`);
+    expect(e.message).toBe(`${CSV}:2: expected at least 6 fields separated by ",", found 5`);
   });
 
   it("new LibCacheSimCsvReader(cloudPhysicsIO.csv, {obj-size-col 3}).batches(reg) → InputError: \"2a\" is not a size", async () => {

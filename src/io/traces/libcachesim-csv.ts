@@ -2,7 +2,8 @@ import { InputError } from "../../errors.ts";
 import { digits, OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
 import { BytesInterner, U64Interner, u64ToString } from "./intern.ts";
-import { isWord, LineTraceReader, num, text } from "./lines.ts";
+import { isWord, LineTraceReader, num } from "./lines.ts";
+import { absurdTime, MAX_TRACE_TIME_US } from "./source.ts";
 
 /*
  * libCacheSim's generic CSV trace with a column mapping, as its `-t "time-col=2, obj-id-col=5,
@@ -92,7 +93,7 @@ export class LibCacheSimCsvReader extends LineTraceReader {
   protected row(b: Uint8Array, s: number, e: number, batch: TraceBatch): void {
     const n = this.split(b, s, e, this.delim);
     if (n < this.minFields)
-      this.fail(`expected at least ${this.minFields} fields separated by ${JSON.stringify(String.fromCharCode(this.delim))}, found ${n}: ${JSON.stringify(text(b, s, e))}`);
+      this.fail(`expected at least ${this.minFields} fields separated by ${JSON.stringify(String.fromCharCode(this.delim))}, found ${n}`);
     const fs = this.fs, fe = this.fe;
 
     const tc = this.time;
@@ -100,6 +101,7 @@ export class LibCacheSimCsvReader extends LineTraceReader {
     if (!(tv >= 0 && tv < Infinity)) this.fail(`${this.what(tc)}: ${JSON.stringify(this.field(b, tc))} is not a time ≥ 0`);
     if (this.t0 !== this.t0) this.t0 = tv;
     const us = Math.round((tv - this.t0) * this.usPerUnit);
+    if (us > MAX_TRACE_TIME_US) this.fail(absurdTime(`${this.what(tc)}: time ${this.field(b, tc)}`));
     if (us < this.prevUs) this.fail(`${this.what(tc)}: time ${this.field(b, tc)} is earlier than the previous row's: a trace must be in time order`);
 
     const sc = this.size;

@@ -1,4 +1,4 @@
-import { InputError } from "../../errors.ts";
+import { cut, InputError } from "../../errors.ts";
 import { OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { BytesInterner } from "./intern.ts";
@@ -139,9 +139,10 @@ export abstract class LineTraceReader implements TraceReader {
     return k + 1;
   }
 
-  /** Field i of the last split() as text (for messages). */
+  /** Field i of the last split() as text for messages: at most 24 characters (cut with "…"). */
   protected field(b: Uint8Array, i: number): string {
-    return text(b, this.fs[i], this.fe[i]);
+    const s = this.fs[i], e = this.fe[i];
+    return cut(text(b, s, Math.min(e, s + 96)), 24);
   }
 
   protected fail(msg: string): never {

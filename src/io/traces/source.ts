@@ -167,6 +167,26 @@ async function* unxz(file: string): AsyncGenerator<Uint8Array, void, undefined> 
   }
 }
 
+/**
+ * The latest time a trace may reach, µs from its start: a million years. Beyond it a timestamp is not a
+ * time but garbage (a wrong column, unit or format), and is refused with the record that has it.
+ */
+export const MAX_TRACE_TIME_US = 1e6 * 365.25 * 86400e6;
+
+/** The message part for a time beyond MAX_TRACE_TIME_US (or not finite). */
+export function absurdTime(what: string): string {
+  return `${what} is more than a million years after the trace's start: not a plausible time (wrong column, unit or format?)`;
+}
+
+/** True when b[0, n) is all printable ASCII or tab/CR/LF: text, where a binary format was expected. */
+function looksLikeText(b: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (!(c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127))) return false;
+  }
+  return true;
+}
+
 /** The error for a fixed-size record cut short at the end of a binary trace. */
 export function truncatedRecord(file: string, record: number, bytes: number, size: number, what: string): InputError {
   return new InputError(`${file}: record ${record} is truncated: the trace holds ${bytes} bytes, not a whole number of ${size}-byte ${what}`);
@@ -195,14 +215,22 @@ export interface RecordSpan {
  * uncompressed file does not hold whole records, and at the end when a stream stops inside one.
  */
 export async function* recordSpans(file: string, size: number, what: string): AsyncGenerator<RecordSpan, void, undefined> {
-  checkWholeRecords(file, size, what);
+  let first = true;
   const carry = new Uint8Array(size);
   const carrySpan: RecordSpan = { dv: new DataView(carry.buffer), start: 0, end: size };
   const span: RecordSpan = { dv: carrySpan.dv, start: 0, end: 0 };
   let carryLen = 0;
   let records = 0;
+  const sniff = Math.max(size, 64);
   for await (const chunk of openBytesReused(file)) {
     const len = chunk.length;
+    if (first) {
+      first = false;
+      // a text file given as a binary trace: say so (its text is not shown) rather than read garbage
+      if (looksLikeText(chunk, Math.min(len, sniff)) && len >= size)
+        throw new InputError(`${file}: holds text, not ${what} (a binary format): check the path, or give the trace's format (format: csv, twitter, libcachesim-csv)`);
+      checkWholeRecords(file, size, what);
+    }
     let p = 0;
     if (carryLen > 0) {
       const take = Math.min(size - carryLen, len);
@@ -227,5 +255,6 @@ export async function* recordSpans(file: string, size: number, what: string): As
       carryLen = len - end;
     }
   }
+  if (first) checkWholeRecords(file, size, what);
   if (carryLen > 0) throw truncatedRecord(file, records + 1, records * size + carryLen, size, what);
 }

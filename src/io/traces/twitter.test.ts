@@ -63,7 +63,7 @@ describe("TwitterTraceReader", () => {
     ["an unknown operation", "5,k,1,1,1,get,0\n5,k,1,1,1,touch,0\n", `:2: operation "touch" is not one of get, gets, set, add, replace, cas, append, prepend, incr, decr, delete`],
     ["a non-numeric time", "5,k,1,1,1,get,0\n\n5s,k,1,1,1,get,0\n", `:3: timestamp "5s" is not a time in seconds ≥ 0`],
     ["time going backwards", "5,k,1,1,1,get,0\n4,k,1,1,1,get,0\n", `:2: timestamp 4 is earlier than the previous row: a trace must be in time order`],
-    ["a row of 6 fields", "5,k,1,1,1,get\n", `:1: expected 7 fields (timestamp,key,key size,value size,client id,operation,TTL), found 6: "5,k,1,1,1,get"`],
+    ["a row of 6 fields", "5,k,1,1,1,get\n", `:1: expected 7 fields (timestamp,key,key size,value size,client id,operation,TTL), found 6`],
     ["a bad key size", "5,k,x,1,1,get,0\n", `:1: key size "x" is not a whole number of bytes ≥ 0`],
     ["a bad value size", "5,k,1,-3,1,set,0\n", `:1: value size "-3" is not a whole number of bytes ≥ 0`],
     ["a bad TTL", "5,k,1,1,1,set,never\n", `:1: TTL "never" is not a number of seconds ≥ 0 (0 = none)`],

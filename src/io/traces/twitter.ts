@@ -1,6 +1,7 @@
 import { OP_DEL, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
-import { BytesKeyLineReader, isWord, num, text } from "./lines.ts";
+import { BytesKeyLineReader, isWord, num } from "./lines.ts";
+import { absurdTime, MAX_TRACE_TIME_US } from "./source.ts";
 
 /*
  * Twitter's production cache traces (twitter/cache-trace, the format of libCacheSim's twitter_cluster*
@@ -40,7 +41,7 @@ export class TwitterTraceReader extends BytesKeyLineReader {
       if (r <= c) {
         let n = 1;
         for (let i = s; i < e; i++) if (b[i] === COMMA) n++;
-        this.fail(`expected 7 fields (${FIELDS}), found ${n}: ${JSON.stringify(text(b, s, e))}`);
+        this.fail(`expected 7 fields (${FIELDS}), found ${n}`);
       }
       fs[j] = r + 1;
       fe[j] = q;
@@ -53,6 +54,7 @@ export class TwitterTraceReader extends BytesKeyLineReader {
     if (!(ts >= 0 && ts < Infinity)) this.fail(`timestamp ${JSON.stringify(this.field(b, 0))} is not a time in seconds ≥ 0`);
     if (this.t0 < 0) this.t0 = ts;
     const us = Math.round((ts - this.t0) * 1_000_000);
+    if (us > MAX_TRACE_TIME_US) this.fail(absurdTime(`timestamp ${this.field(b, 0)}`));
     if (us < this.prevUs) this.fail(`timestamp ${this.field(b, 0)} is earlier than the previous row: a trace must be in time order`);
 
     if (fs[1] === fe[1]) this.fail(`empty key`);
