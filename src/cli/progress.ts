@@ -22,7 +22,8 @@ export class Progress {
     if (this.quiet) return;
     const wall = (performance.now() - this.start) / 1000;
     if (wall < 2) return;
-    if (wall - this.lastPrint < (this.tty ? 0.25 : 10)) return;
+    // on a terminal, redrawn 4 times a second; in a log, a first line at 2 s and then one every 10 s
+    if (this.lastPrint > 0 && wall - this.lastPrint < (this.tty ? 0.25 : 10)) return;
     this.lastPrint = wall;
     const frac = Number.isFinite(durationUs) ? Math.min(1, nowUs / durationUs) : NaN;
     const rate = requests / wall;
