@@ -30,7 +30,7 @@ export const calibrateCommand = (setCode: (c: number) => void): CommandModule<ob
       .option("allocator", { type: "string", default: "jemalloc-debian", describe: `the model's size classes: ${ALLOCATORS.join(" | ")}` })
       .option("keys", { type: "number", default: 100_000, describe: "keys loaded per value size" })
       .option("sizes", { type: "string", describe: `value sizes, comma-separated (default ${DEFAULT_SIZES.join(",")})` })
-      .option("flush", { type: "boolean", describe: "allow FLUSHALL (required: the server is emptied before each size)" })
+      .option("flush", { type: "boolean", describe: "allow FLUSHALL (required: the server is emptied before each size; the keys it held are counted and named first)" })
       .option("out", { alias: "o", type: "string", describe: "also write the table as CSV" })
       .example("$0 calibrate --redis redis://127.0.0.1:6379 --flush", "Debian's redis-server against the jemalloc-debian classes") as Argv<CalibrateArgs>,
   handler: async (a: ArgumentsCamelCase<CalibrateArgs>) => {
@@ -38,7 +38,10 @@ export const calibrateCommand = (setCode: (c: number) => void): CommandModule<ob
     if (!Number.isInteger(a.keys) || a.keys < 1000) throw new InputError(`--keys ${a.keys}: must be a whole number ≥ 1000`);
     const sizes = a.sizes ? a.sizes.split(",").map((x) => Number(x.trim())) : DEFAULT_SIZES;
     if (sizes.some((x) => !Number.isInteger(x) || x < 1)) throw new InputError(`--sizes ${a.sizes}: must be whole numbers of bytes ≥ 1, comma-separated`);
-    const rows = await calibrate(a.redis, a.allocator as Allocator, a.keys, sizes, Boolean(a.flush));
+    const rows = await calibrate(a.redis, a.allocator as Allocator, a.keys, sizes, Boolean(a.flush), {
+      notice: (s) => process.stderr.write(`sim: ${s}\n`),
+      warn: (s) => process.stderr.write(`sim: warning: ${s}\n`),
+    });
     process.stdout.write(calibrationText(rows) + "\n");
     if (a.out) writeFileSync(a.out, csv(Object.keys(rows[0]), rows.map((r) => Object.values(r))));
     setCode(0);

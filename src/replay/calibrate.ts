@@ -1,10 +1,11 @@
-import { Redis } from "ioredis";
 import { Streams } from "../core/random.ts";
 import { Sim } from "../core/sim.ts";
 import { InputError } from "../errors.ts";
 import type { Allocator } from "../redis/alloc.ts";
 import { DEFAULT_REDIS_CONFIG } from "../redis/config.ts";
 import { RedisServer } from "../redis/server.ts";
+import { Interrupted, interruptedBy, interruptSignal, throwIfInterrupted } from "../cli/interrupt.ts";
+import { checkEmpty, ConfigGuard, describeRedisError, isReplyError, parseRedisUrl, RedisLink, sleepUnless, unlessInterrupted, withTimeout } from "./connect.ts";
 import { num, parseInfo } from "./info.ts";
 
 /*
@@ -44,20 +45,33 @@ function modelGrowth(allocator: Allocator, n: number, vlen: number, ttl: boolean
   return { perKey: (s.used - u0) / n, usage: s.memoryUsage(1) };
 }
 
-export async function calibrate(url: string, allocator: Allocator, n: number, sizes: number[], flush: boolean): Promise<CalibrationRow[]> {
+export interface CalibrateOptions {
+  /** What is about to happen to the server (--flush: the keys it deletes). */
+  notice?: (msg: string) => void;
+  warn?: (msg: string) => void;
+}
+
+/**
+ * Calibration FLUSHALLs before each size, so it needs --flush; it says what it deletes first, sets
+ * maxmemory 0 (no eviction while loading) and puts the server's maxmemory back at the end, on an error
+ * and on Ctrl-C; the keys it loaded are deleted on the way out.
+ */
+export async function calibrate(url: string, allocator: Allocator, n: number, sizes: number[], flush: boolean, opts: CalibrateOptions = {}): Promise<CalibrationRow[]> {
+  const target = parseRedisUrl(url);
   if (!flush) throw new InputError("calibration loads and deletes keys: it needs --flush (FLUSHALL before each size)");
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const link = new RedisLink(target);
+  let guard: ConfigGuard | undefined;
+  let loaded = false;
   try {
-    await r.connect();
-  } catch (e) {
-    throw new InputError(`--redis ${url}: cannot connect (${(e as Error).message})`);
-  }
-  try {
+    const r = await link.connect(0);
+    await checkEmpty(r, target, flush, "sim calibrate", opts.notice ?? (() => {}));
+    guard = await ConfigGuard.save(link, ["maxmemory"]);
     await r.config("SET", "maxmemory", "0");
     const used = async () => num(parseInfo(await r.info("memory")), "used_memory");
     const rows: CalibrationRow[] = [];
     for (const vlen of sizes) {
       for (const ttl of [false, true]) {
+        loaded = true;
         await r.flushall();
         await r.set("warmup", "x");
         await r.del("warmup");
@@ -65,17 +79,20 @@ export async function calibrate(url: string, allocator: Allocator, n: number, si
         const u0 = await used();
         const value = "x".repeat(vlen);
         for (let i = 0; i < n; i += 1000) {
+          throwIfInterrupted();
           const p = r.pipeline();
           for (let j = i; j < Math.min(n, i + 1000); j++) {
             if (ttl) p.set(keyName(j), value, "PX", 3_600_000);
             else p.set(keyName(j), value);
           }
-          await p.exec();
+          for (const [err] of (await unlessInterrupted(p.exec())) ?? []) if (err) throw err;
         }
-        await new Promise((res) => setTimeout(res, SETTLE_MS));
+        await sleepUnless(SETTLE_MS, interruptSignal());
+        throwIfInterrupted();
         const u1 = await used();
         const usage = Number(await r.call("MEMORY", "USAGE", keyName(1)));
         const m = modelGrowth(allocator, n, vlen, ttl);
+        throwIfInterrupted();
         const real = (u1 - u0) / n;
         rows.push({
           value_size: vlen,
@@ -90,8 +107,18 @@ export async function calibrate(url: string, allocator: Allocator, n: number, si
       }
     }
     await r.flushall();
+    loaded = false;
     return rows;
+  } catch (e) {
+    if (e instanceof Interrupted || e instanceof InputError) throw e;
+    if (link.lost(e)) throw new InputError(`${target.shown}: connection lost during calibration (${link.lostReason()})`);
+    if (isReplyError(e)) throw new InputError(`${target.shown}: the server answered "${describeRedisError(e)}"`);
+    throw e;
   } finally {
-    r.disconnect();
+    // Stopped part-way (Ctrl-C, an error): the calibration keys go too, as --flush allowed.
+    if (loaded && !link.lost()) await withTimeout(link.get(0).flushall(), 2000).catch(() => {});
+    const failed = await guard?.restore(interruptedBy() ? 500 : 2000);
+    if (failed) opts.warn?.(`the server did not confirm that its CONFIG was put back (${failed}); check, and set by hand if needed: CONFIG SET ${guard!.describe()}`);
+    link.disconnect();
   }
 }

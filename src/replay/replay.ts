@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { US_PER_S } from "../core/time.ts";
 import { InputError } from "../errors.ts";
 import { POLICIES } from "../redis/policies.ts";
@@ -8,6 +7,8 @@ import { Streams } from "../core/random.ts";
 import { Generator } from "../workload/generator.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, Request, type KeyRegistry } from "../workload/request.ts";
 import type { TraceReader } from "../workload/trace.ts";
+import { Interrupted, interruptedBy, interruptSignal, throwIfInterrupted } from "../cli/interrupt.ts";
+import { checkEmpty, ConfigGuard, describeRedisError, isReplyError, parseRedisUrl, RedisLink, sleepUnless, unlessInterrupted } from "./connect.ts";
 import { num, parseInfo } from "./info.ts";
 
 /*
@@ -16,6 +17,11 @@ import { num, parseInfo } from "./info.ts";
  * same columns. Requests are grouped by millisecond and pipelined per group; a group is cut where a key
  * repeats, so that a cache-aside GET that misses is followed by its SET before the next request for the
  * same key, as in the simulator. The wall clock comes from the caller (the CLI), never from the model.
+ *
+ * The server may hold someone else's data, so (src/replay/connect.ts) nothing is written before the
+ * keys on it were counted: a server with keys is refused unless --flush was given; the CONFIG values
+ * the replay sets are read first and written back at the end, on an error and on Ctrl-C; a lost
+ * connection is one line and exit 2; the password appears in no message and no file.
  */
 
 export interface ReplayOptions {
@@ -26,6 +32,8 @@ export interface ReplayOptions {
   name: string;
   onRow?: (row: number[]) => void;
   warn?: (msg: string) => void;
+  /** What the command is about to do to the server (--flush: the keys it deletes), printed even with --quiet. */
+  notice?: (msg: string) => void;
   onProgress?: (nowUs: number, durationUs: number, requests: number) => void;
 }
 
@@ -50,7 +58,6 @@ interface Pending {
 }
 
 const NULL_REGISTRY: KeyRegistry = { defineKey: () => {} };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** The CONFIG SET lines that make the server match the scenario. */
@@ -90,52 +97,79 @@ export async function replayPlan(plan: Plan, opts: ReplayOptions, trace?: TraceR
     throw new InputError(`maxmemory-policy ${plan.redis.maxmemoryPolicy} is a reference policy; a real Redis does not have it`);
   if (plan.sampling < 1) throw new InputError(`workload.sampling is a simulator shortcut; a replay sends every request (remove it, or --set workload.sampling=1)`);
   if (plan.redis.memoryAccounting !== "redis") throw new InputError(`redis.memory-accounting: object-size is not how a real Redis counts memory`);
-  const clients = new Map<number, Redis>();
-  const client = (db: number): Redis => {
-    let c = clients.get(db);
-    if (!c) {
-      c = new Redis(opts.url, { db, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-      clients.set(db, c);
-    }
-    return c;
-  };
-  const main = client(0);
+  const target = parseRedisUrl(opts.url);
+  const link = new RedisLink(target);
+  const clock: ReplayClock = { startMs: NaN, wallMs: opts.wallMs };
+  let guard: ConfigGuard | undefined;
   try {
-    await main.connect();
+    const main = await link.connect(0);
+    // Reads only, up to the CONFIG GETs: a server that holds keys is refused here, untouched.
+    const server = parseInfo((await main.info("server")) + (await main.info("memory")));
+    // (a server that refuses CONFIG is refused with a clearer line by ConfigGuard.save below)
+    const databases = Number(((await main.config("GET", "databases").catch(() => null)) as string[] | null)?.[1] ?? 16);
+    const beyond = plan.workload.classes.find((c) => c.db >= databases);
+    if (beyond) throw new InputError(`workload.classes: "${beyond.name}" is in db ${beyond.db}, but ${target.shown} has databases ${databases} (db 0–${databases - 1})`);
+    await checkEmpty(main, target, opts.flush, "sim replay", opts.notice ?? (() => {}));
+    guard = await ConfigGuard.save(link, configFor(plan).map(([k]) => k));
+    // From here on the server is changed; `guard` puts its CONFIG back whatever happens.
+    return await replayConnected(plan, opts, trace, link, server, clock);
   } catch (e) {
-    throw new InputError(`--redis ${opts.url}: cannot connect (${(e as Error).message})`);
-  }
-  try {
-    return await replayConnected(plan, opts, trace, client, main);
+    throw asUserError(e, link, clock);
   } finally {
-    for (const c of clients.values()) c.disconnect();
+    // On Ctrl-C, wait less: the CONFIG SETs are on the wire, a server that is only slow still applies them.
+    const failed = await guard?.restore(interruptedBy() ? 500 : 2000);
+    if (failed) opts.warn?.(`the server did not confirm that its CONFIG was put back (${failed}); check, and set by hand if needed: CONFIG SET ${guard!.describe()}`);
+    link.disconnect();
   }
+}
+
+/** Wall-clock start of the paced replay (NaN during setup), for "connection lost after 12.3 s". */
+interface ReplayClock {
+  startMs: number;
+  wallMs: () => number;
+}
+
+/**
+ * A broken connection (the server was shut down, killed or restarted, or the network dropped) is the
+ * user's environment, not a bug: one line and exit 2. So is an error reply the workload cannot go on
+ * after (READONLY on a replica, MISCONF, …). Ctrl-C and InputErrors pass through.
+ */
+function asUserError(e: unknown, link: RedisLink, clock: ReplayClock): unknown {
+  if (e instanceof Interrupted || e instanceof InputError) return e;
+  const where = link.target.shown;
+  if (link.lost(e)) {
+    const when = Number.isNaN(clock.startMs) ? "while preparing the replay" : `after ${((clock.wallMs() - clock.startMs) / 1000).toFixed(1)} s of the replay`;
+    return new InputError(`${where}: connection lost ${when} (${link.lostReason()}); no result written`);
+  }
+  if (isReplyError(e)) return new InputError(`${where}: the server answered "${describeRedisError(e)}"; no result written`);
+  return e;
 }
 
 async function replayConnected(
   plan: Plan,
   opts: ReplayOptions,
   trace: TraceReader | undefined,
-  client: (db: number) => Redis,
-  main: Redis,
+  link: RedisLink,
+  server: Map<string, string>,
+  clock: ReplayClock,
 ): Promise<ReplayResult> {
   const warn = opts.warn ?? (() => {});
   const wallMs = opts.wallMs;
-  const server = parseInfo((await main.info("server")) + (await main.info("memory")));
+  const main = link.get(0);
+  const client = (db: number) => link.get(db);
   const redisVersion = server.get("redis_version") ?? "?";
   if (!redisVersion.startsWith("7.")) warn(`the server is Redis ${redisVersion}; the model follows Redis 7.0`);
-  const dbsize = await main.dbsize();
   if (opts.flush) await main.flushall();
-  else if (dbsize > 0) warn(`the server already holds ${dbsize} keys in db 0 (they take part; use --flush to start empty)`);
   for (const [k, v] of configFor(plan)) {
     try {
       await main.config("SET", k, v);
     } catch (e) {
-      throw new InputError(`CONFIG SET ${k} ${v} failed: ${(e as Error).message}`);
+      if (!isReplyError(e)) throw e;
+      throw new InputError(`${link.target.shown}: CONFIG SET ${k} ${v} failed: ${describeRedisError(e)}`);
     }
   }
   await main.config("RESETSTAT");
-  for (const db of new Set(plan.workload.classes.map((c) => c.db))) if (db !== 0) await client(db).connect();
+  for (const db of new Set(plan.workload.classes.map((c) => c.db))) if (db !== 0) await link.connect(db);
 
   const gen = trace ? null : new Generator(plan, new Streams(plan.seed), NULL_REGISTRY);
   const values = new Map<number, string>();
@@ -154,7 +188,7 @@ async function replayConnected(
   let lastInfo = parseInfo(await main.info());
   const cmds0 = num(lastInfo, "total_commands_processed");
   const sample = async (tUs: number) => {
-    const info = parseInfo(await main.info());
+    const info = parseInfo(await unlessInterrupted(main.info()));
     lastInfo = info;
     const dt = (tUs - last.t) / US_PER_S;
     const hits = num(info, "keyspace_hits"), misses = num(info, "keyspace_misses");
@@ -191,16 +225,22 @@ async function replayConnected(
     const p = main.pipeline();
     for (let j = 0; j < 20; j++) p.exists(`evictsim:warmup:${j}`);
     await p.exec();
+    throwIfInterrupted();
   }
   await main.config("RESETSTAT");
   const t0 = wallMs() + 100;
+  clock.startMs = t0;
   let maxLagMs = 0;
+  // Every wait ends early on Ctrl-C (a sparse workload may wait seconds for its next request), and every
+  // pass through here checks for one, so an interrupted replay stops within a round trip.
+  const aborted = interruptSignal();
   const waitUntil = async (simUs: number) => {
     const target = t0 + simUs / 1000;
     for (;;) {
+      throwIfInterrupted();
       const ahead = target - wallMs();
       if (ahead <= 0) return;
-      await sleep(ahead > 2 ? ahead - 1 : 0);
+      await sleepUnless(ahead > 2 ? ahead - 1 : 0, aborted);
     }
   };
   let nextSample = intervalUs;
@@ -223,13 +263,13 @@ async function replayConnected(
         else if (r.ttlMs > 0) pipe.set(r.name, value(r.vlen), "PX", r.ttlMs);
         else pipe.set(r.name, value(r.vlen));
       }
-      const res = (await pipe.exec()) ?? [];
+      const res = (await unlessInterrupted(pipe.exec())) ?? [];
       const fills: Pending[] = [];
       for (let k = i; k < j; k++) {
         const [err, reply] = res[k - i] ?? [null, null];
         const r = g[k];
+        if (err && !isOom(err)) throw err; // a broken connection, READONLY, MISCONF, …: the replay cannot go on
         if (r.op === OP_SET && err) {
-          if (!isOom(err)) throw err;
           oom++;
           if (firstOomUs < 0) firstOomUs = groupUs;
         } else if (r.op === OP_CACHE_GET && reply === null && !err) {
@@ -249,7 +289,7 @@ async function replayConnected(
         const p2 = c.pipeline();
         for (const r of fills) if (r.ttlMs > 0) p2.set(r.name, value(r.vlen), "PX", r.ttlMs);
         else p2.set(r.name, value(r.vlen));
-        const res2 = (await p2.exec()) ?? [];
+        const res2 = (await unlessInterrupted(p2.exec())) ?? [];
         for (const [err] of res2)
           if (err) {
             if (!isOom(err)) throw err;
@@ -277,6 +317,7 @@ async function replayConnected(
       warnedLag = true;
       warn(`replay is falling behind the workload's timestamps (${Math.round(lag)} ms late at t=${(firstUs / 1e6).toFixed(1)}s); the server sees a slower workload than the one simulated`);
     }
+    throwIfInterrupted();
     await sendGroup(batch, firstUs);
     requests += batch.length;
     opts.onProgress?.(firstUs, durationUs, requests);
