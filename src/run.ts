@@ -13,6 +13,7 @@ import { OP_CACHE_GET, OP_DEL, OP_GET, Request, type KeyRegistry, type RequestSo
 import type { TraceBatch, TraceReader } from "./workload/trace.ts";
 import { materialize } from "./workload/materialize.ts";
 import { InputError } from "./errors.ts";
+import { SeriesBuffer, steadyColumns, steadyState } from "./metrics/steady.ts";
 import { MAX_VALUE_BYTES } from "./scenario/schema.ts";
 
 /*
@@ -53,6 +54,20 @@ const pct = (h: Histogram, p: number) => (h.totalCount > 0 ? ms3(h.getValueAtPer
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
+/** Where the steady-state analysis finds its values in a timeseries row (the app columns follow the base ones). */
+const COL = (() => {
+  const names = timeseriesColumns(true, false).map((c) => c.name as string);
+  const at = (n: string) => {
+    const i = names.indexOf(n);
+    if (i < 0) throw new Error(`no timeseries column ${n}`);
+    return i;
+  };
+  return {
+    t: at("time_s"), hits: at("keyspace_hits"), misses: at("keyspace_misses"), evicted: at("evicted_keys"), expired: at("expired_keys"),
+    oom: at("oom_rejected_writes"), used: at("used_memory"), p50: at("latency_p50_ms"), p99: at("latency_p99_ms"), completed: at("app_completed"),
+  };
+})();
+
 /**
  * One run in progress: the kernel, the server, sampling and counters. Requests are fed one at a time
  * (`feed`, from a RequestSource) or a batch at a time (`feedBatch`, from a trace reader); `finish`
@@ -75,6 +90,8 @@ export class Runner {
   private last = { t: 0, seen: 0, seenReads: 0, keptReads: 0, requests: 0, cmds: 0, hits: 0, misses: 0, evicted: 0, expired: 0, completed: 0, dbStarted: 0, dbBusy: 0 };
   /** The cache-aside clients and database (scenarios with a `database` section). */
   app: CacheAside | null = null;
+  /** Per-interval values for the steady-state analysis (metrics/steady.ts). */
+  private readonly series: SeriesBuffer;
   private readonly columns: number;
   private peaks = { inFlight: 0, active: 0, queue: 0 };
   /** Requests refused while the server was down or loading (restart, crash), without a database model. */
@@ -119,6 +136,7 @@ export class Runner {
     this.server = new RedisServer(redis, this.sim, this.streams);
     if (plan.persistence) this.server.persistence = new Persistence(plan.persistence, this.server, this.sim, this.streams.get("disk"), this.streams.get("cow").u32() | 0);
     this.columns = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).length;
+    this.series = new SeriesBuffer(plan.app !== undefined);
     const sim = this.sim;
     const eventKind = sim.on((i) => this.fire(plan.events[i]));
     plan.events.forEach((e, i) => sim.at(e.atUs, eventKind, i));
@@ -251,6 +269,9 @@ export class Runner {
       dbBusy: app?.db.busy(t) ?? 0,
     };
     this.rows++;
+    const c = COL;
+    if (app !== null) this.series.push(row[c.t], row[c.hits], row[c.misses], row[c.evicted], row[c.expired], row[c.oom], row[c.used], row[c.p50], row[c.p99], row[c.completed]);
+    else this.series.push(row[c.t], row[c.hits], row[c.misses], row[c.evicted], row[c.expired], row[c.oom], row[c.used]);
     this.opts.onRow?.(row);
   }
 
@@ -509,6 +530,7 @@ export class Runner {
         (st.total_eviction_exceeded_us + (server.exceededSince >= 0 ? endUs - server.exceededSince : 0)) / 1000,
       ),
     };
+    Object.assign(summary, steadyColumns(steadyState(this.series.series(), plan.warmupUs === undefined ? undefined : plan.warmupUs / US_PER_S)));
     const app = this.app;
     if (app !== null) {
       const db = app.db, h = app.latency;

@@ -28,6 +28,10 @@ let controller = new AbortController();
 let received: NodeJS.Signals | null = null;
 let installed = false;
 let watchdogMessage = "interrupted; no result written";
+/** Whether the CLI already printed the interrupt message (the watchdog then only ends the process). */
+let reported = false;
+/** Longest the watchdog waits for registered cleanups. */
+const CLEANUP_MS = 2000;
 const cleanups = new Set<() => void | Promise<void>>();
 
 /** The signal every long operation watches (aborted once SIGINT or SIGTERM arrived). */
@@ -107,8 +111,10 @@ function onSignal(signal: NodeJS.Signals): void {
   received = signal;
   controller.abort(new Interrupted(signal));
   const timer = setTimeout(() => {
-    void runCleanups().finally(() => {
-      process.stderr.write(`\nsim: ${watchdogMessage}\n`);
+    // the command did not unwind in time: run the registered cleanups (at most CLEANUP_MS more), then end
+    const cap = new Promise<void>((resolve) => setTimeout(resolve, CLEANUP_MS).unref());
+    void Promise.race([runCleanups(), cap]).finally(() => {
+      if (!reported) process.stderr.write(`\nsim: ${watchdogMessage}\n`);
       process.exit(exitCodeFor(signal));
     });
   }, 800);
@@ -123,10 +129,16 @@ export function installInterruptHandlers(): void {
   process.on("SIGTERM", onSignal);
 }
 
+/** The CLI printed the interrupt message: the watchdog, if it fires, does not print it again. */
+export function markInterruptReported(): void {
+  reported = true;
+}
+
 /** For tests: forget a received signal. */
 export function resetInterruptForTests(): void {
   received = null;
   controller = new AbortController();
   cleanups.clear();
   watchdogMessage = "interrupted; no result written";
+  reported = false;
 }

@@ -1,7 +1,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError, oneLine } from "../errors.ts";
-import { exitCodeFor, installInterruptHandlers, Interrupted, interruptedBy } from "./interrupt.ts";
+import { exitCodeFor, installInterruptHandlers, Interrupted, interruptedBy, markInterruptReported } from "./interrupt.ts";
 import { calibrateCommand } from "./calibrate.ts";
 import { diffCommand } from "./diff.ts";
 import { replayCommand } from "./replay.ts";
@@ -74,6 +74,7 @@ export async function cli(argv: string[], stderr: (s: string) => void = (s) => p
     if (e instanceof Interrupted || (interruptedBy() !== null && !(e instanceof InputError))) {
       const sig = interruptedBy() ?? (e as Interrupted).signal;
       stderr(`\nsim: ${e instanceof Interrupted ? e.message : "interrupted; no result written"}\n`);
+      markInterruptReported();
       return exitCodeFor(sig);
     }
     if (e instanceof InputError) {

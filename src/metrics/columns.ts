@@ -80,6 +80,33 @@ export const SUMMARY_COLUMNS = [
   col("total_eviction_exceeded_time", "ms", "time performEvictions spent over the limit (RUNNING/FAIL)"),
 ] as const;
 
+/**
+ * summary.csv: the steady state (metrics/steady.ts): the warm-up found by MSER-5 (or output.warmup) and
+ * the figures after it, each with its 95 % confidence half-width (batch means within the run, or across
+ * replications with --replications).
+ */
+export const STEADY_SUMMARY_COLUMNS = [
+  col("steady_state", "", "reached, or not reached (then steady_note says why and the steady figures are empty)"),
+  col("steady_note", "", "how the warm-up and the intervals were found, or why there is no steady state"),
+  col("warmup_s", "s", "end of the warm-up: the steady figures are from after it"),
+  col("steady_hit_ratio", "ratio", "hit ratio after the warm-up"),
+  col("steady_hit_ratio_ci95", "ratio", "95 % confidence half-width of steady_hit_ratio"),
+  col("steady_evicted_per_s", "keys/s", "evictions per second after the warm-up"),
+  col("steady_evicted_per_s_ci95", "keys/s", "95 % confidence half-width of steady_evicted_per_s"),
+  col("steady_expired_per_s", "keys/s", "expirations per second after the warm-up"),
+  col("steady_expired_per_s_ci95", "keys/s", "95 % confidence half-width of steady_expired_per_s"),
+  col("steady_oom_rejected_per_s", "writes/s", "writes rejected with -OOM per second after the warm-up"),
+  col("steady_oom_rejected_per_s_ci95", "writes/s", "95 % confidence half-width of steady_oom_rejected_per_s"),
+] as const;
+
+/** summary.csv: steady-state latency, with the database model. */
+export const APP_STEADY_SUMMARY_COLUMNS = [
+  col("steady_p50_ms", "ms", "median latency after the warm-up (completion-weighted median of the intervals' medians)"),
+  col("steady_p50_ms_ci95", "ms", "95 % confidence half-width of steady_p50_ms"),
+  col("steady_p99_ms", "ms", "99th percentile latency after the warm-up (completion-weighted median of the intervals' p99s)"),
+  col("steady_p99_ms_ci95", "ms", "95 % confidence half-width of steady_p99_ms"),
+] as const;
+
 /** timeseries.csv columns added when the scenario configures persistence (save points, AOF, host). */
 export const PERSISTENCE_TIMESERIES_COLUMNS = [
   col("rdb_bgsave_in_progress", "0/1", "an RDB child exists at the end of the interval"),
@@ -178,8 +205,9 @@ export const HERD_COLUMNS = [
 export type SummaryColumn = (typeof SUMMARY_COLUMNS)[number]["name"];
 export type AppSummaryColumn = (typeof APP_SUMMARY_COLUMNS)[number]["name"];
 export type PersistenceSummaryColumn = (typeof PERSISTENCE_SUMMARY_COLUMNS)[number]["name"];
+export type SteadySummaryColumn = (typeof STEADY_SUMMARY_COLUMNS)[number]["name"] | (typeof APP_STEADY_SUMMARY_COLUMNS)[number]["name"];
 export type Summary = Record<SummaryColumn, string | number> &
-  Partial<Record<AppSummaryColumn | PersistenceSummaryColumn, string | number>>;
+  Partial<Record<AppSummaryColumn | PersistenceSummaryColumn | SteadySummaryColumn, string | number>>;
 
 /** The timeseries columns of a run: the app columns with a database, the persistence ones with persistence. */
 export function timeseriesColumns(withApp: boolean, withPersistence = false): readonly Column[] {
@@ -187,5 +215,10 @@ export function timeseriesColumns(withApp: boolean, withPersistence = false): re
 }
 
 export function summaryColumns(withApp: boolean, withPersistence = false): readonly Column[] {
-  return [...SUMMARY_COLUMNS, ...(withApp ? APP_SUMMARY_COLUMNS : []), ...(withPersistence ? PERSISTENCE_SUMMARY_COLUMNS : [])];
+  return [
+    ...SUMMARY_COLUMNS,
+    ...STEADY_SUMMARY_COLUMNS,
+    ...(withApp ? [...APP_SUMMARY_COLUMNS, ...APP_STEADY_SUMMARY_COLUMNS] : []),
+    ...(withPersistence ? PERSISTENCE_SUMMARY_COLUMNS : []),
+  ];
 }

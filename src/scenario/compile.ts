@@ -206,6 +206,8 @@ export interface Plan {
   /** Simulated duration, µs; Infinity for a trace with no duration (it runs to its end). */
   durationUs: number;
   intervalUs: number;
+  /** output.warmup: the end of the warm-up (µs), or undefined for `auto` (MSER-5, metrics/steady.ts). */
+  warmupUs?: number;
   redis: RedisConfig;
   workload: WorkloadPlan;
   app?: AppPlan;
@@ -385,6 +387,7 @@ export function compile(sc: Scenario): Plan {
     sampling: frac(w.sampling),
     durationUs,
     intervalUs: micros(sc.output.interval),
+    warmupUs: warmupOf(sc.output as { warmup?: string | number }),
     redis: compileRedis(sc),
     workload: {
       kind: w.trace ? "trace" : "generated",
@@ -405,4 +408,10 @@ export function compile(sc: Scenario): Plan {
       .sort((a, b) => a.atUs - b.atUs),
     persistence: compilePersistence(sc),
   };
+}
+
+/** output.warmup: `auto` (or absent) leaves the warm-up to MSER-5; a duration fixes it. */
+function warmupOf(output: { warmup?: string | number }): number | undefined {
+  const w = output.warmup;
+  return w === undefined || w === "auto" ? undefined : micros(w as never);
 }
