@@ -96,7 +96,8 @@ function expectedRunFindings(): string[] {
   const n = (c: string) => Number(summary[c]);
   return [
     `writes failed from ${fmtDuration(n("first_oom_s"))} (OOM) under noeviction: ${fmtCount(n("oom_rejected_writes"))} writes rejected`,
-    `hit ratio ${n("hit_ratio").toFixed(2)} (${+(n("hit_ratio") * 100).toFixed(1)} %): ${fmtCount(n("keyspace_hits"))} hits, ${fmtCount(n("keyspace_misses"))} misses`,
+    // a short run with an OOM and a crash reaches no steady state: the finding says so instead of a figure
+    `no steady state: ${summary.steady_note}; the whole-run hit ratio ${+(n("hit_ratio") * 100).toFixed(1)} % is not a steady figure`,
     `used_memory peaked at 2 MiB, 100 % of maxmemory (2 MiB)`,
     `writes lost in the crash: ${fmtCount(n("writes_lost"))}`,
   ];

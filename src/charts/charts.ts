@@ -150,22 +150,8 @@ export function timeUnit(durationS: number): TimeUnit {
 }
 
 /** "42 s", "12 min 5 s", "6 h 53 min". */
-export function fmtDuration(s: number): string {
-  if (s < 120) return `${+s.toFixed(s < 10 ? 2 : 1)} s`;
-  if (s < 7200) {
-    const m = Math.floor(s / 60);
-    const rest = Math.round(s - m * 60);
-    return rest === 0 ? `${m} min` : `${m} min ${rest} s`;
-  }
-  const h = Math.floor(s / 3600);
-  const m = Math.round((s - h * 3600) / 60);
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
-
-export function fmtMiB(bytes: number): string {
-  const mib = bytes / MIB;
-  return `${+mib.toFixed(mib < 10 ? 2 : mib < 100 ? 1 : 0)} MiB`;
-}
+import { fmtDuration, fmtMiB } from "../report/format.ts";
+export { fmtDuration, fmtMiB };
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Series helpers                                                                                     */

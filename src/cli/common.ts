@@ -17,6 +17,8 @@ export interface RunDirOptions {
   finish?: (dir: RunDir) => void | Promise<void>;
   /** Told when an earlier result of ours is replaced. */
   notice?: (message: string) => void;
+  /** The run's findings in words, for the terminal summary (runToDir). */
+  describe?: (summary: Summary) => string[] | Promise<string[]>;
 }
 
 /**
@@ -78,7 +80,8 @@ export async function runToDir(
       notice: (m) => notices.push(m),
     });
     progress.done();
-    const outcome = { dir: dirPath, summary, wallSeconds: progress.elapsedSeconds };
+    const findings = quiet ? [] : ((await options.describe?.(summary)) ?? []);
+    const outcome = { dir: dirPath, summary, wallSeconds: progress.elapsedSeconds, findings };
     log(infoText(outcome));
     for (const n of notices) (options.notice ?? log)(n);
     return outcome;

@@ -1,10 +1,13 @@
 import type { Summary } from "../metrics/columns.ts";
+import { fmtDuration } from "../report/format.ts";
 import { bytesToHuman } from "../scenario/units.ts";
 
 export interface RunOutcome {
   dir: string;
   summary: Summary;
   wallSeconds: number;
+  /** The run's findings in words (report/findings.ts), printed under "# Findings". */
+  findings?: string[];
 }
 
 /** A short INFO-style summary, as `redis-cli INFO` would print the same fields. */
@@ -28,7 +31,7 @@ export function infoText(o: RunOutcome): string {
     `hit_ratio:${s.hit_ratio}`,
     `evicted_keys:${s.evicted_keys}`,
     `expired_keys:${s.expired_keys}`,
-    `oom_rejected_writes:${s.oom_rejected_writes}${s.first_oom_s !== "" ? ` (first at ${s.first_oom_s}s)` : ""}`,
+    `oom_rejected_writes:${s.oom_rejected_writes}${s.first_oom_s !== "" ? ` (first at ${fmtDuration(Number(s.first_oom_s))})` : ""}`,
     "# Keyspace",
     `keys=${s.keys},expires=${s.expires}`,
   ];
@@ -47,6 +50,22 @@ export function infoText(o: RunOutcome): string {
     );
     files.push("classes.csv", "herds.csv");
   }
+  if (s.steady_state !== undefined) {
+    // not INFO: the figures after the warm-up, with their 95 % intervals (metrics/steady.ts)
+    const ci = (k: string) => (s[`${k}_ci95` as keyof Summary] !== "" && s[`${k}_ci95` as keyof Summary] !== undefined ? ` ±${s[`${k}_ci95` as keyof Summary]}` : "");
+    lines.push("# Steady state (after the warm-up; ± is the 95 % confidence half-width)");
+    if (s.steady_state === "reached") {
+      lines.push(
+        `warmup:${fmtDuration(Number(s.warmup_s))} (${String(s.steady_note).startsWith("warm-up as given") ? "output.warmup" : "MSER-5"})`,
+        `steady_hit_ratio:${s.steady_hit_ratio}${ci("steady_hit_ratio")}`,
+        `steady_evicted_per_s:${s.steady_evicted_per_s}${ci("steady_evicted_per_s")}`,
+        `steady_expired_per_s:${s.steady_expired_per_s}${ci("steady_expired_per_s")}`,
+        `steady_oom_rejected_per_s:${s.steady_oom_rejected_per_s}${ci("steady_oom_rejected_per_s")}`,
+      );
+      if (s.steady_p99_ms !== undefined) lines.push(`steady_latency_ms:p50=${s.steady_p50_ms}${ci("steady_p50_ms")},p99=${s.steady_p99_ms}${ci("steady_p99_ms")}`);
+    } else lines.push(`steady_state:not reached (${s.steady_note})`);
+  }
+  if (o.findings && o.findings.length > 0) lines.push("# Findings", ...o.findings.map((f) => `- ${f}`));
   files.push("scenario.resolved.yaml");
   lines.push("", `results: ${o.dir}/ (${files.join(", ")})`);
   return lines.join("\n");

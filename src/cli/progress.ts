@@ -1,4 +1,4 @@
-import { formatDuration } from "../scenario/units.ts";
+import { fmtDuration } from "../report/format.ts";
 
 /**
  * Progress on stderr for runs longer than a couple of seconds: a bar redrawn in place on a terminal, a
@@ -30,9 +30,9 @@ export class Progress {
     const eta = frac > 0 ? wall * (1 / frac - 1) : NaN;
     const bar = Number.isFinite(frac) ? `[${"#".repeat(Math.round(frac * 24)).padEnd(24, ".")}] ${(frac * 100).toFixed(0).padStart(3)}% ` : "";
     const text =
-      `${this.label}${detail ? ` (${detail})` : ""} ${bar}simulated ${formatDuration(Math.floor(nowUs / 1e6) * 1e6)}` +
-      `${Number.isFinite(durationUs) ? ` of ${formatDuration(durationUs)}` : ""} · ${(rate / 1e6).toFixed(2)}M req/s` +
-      (Number.isFinite(eta) ? ` · ETA ${Math.ceil(eta)}s` : "");
+      `${this.label}${detail ? ` (${detail})` : ""} ${bar}simulated ${fmtDuration(Math.floor(nowUs / 1e6))}` +
+      `${Number.isFinite(durationUs) ? ` of ${fmtDuration(durationUs / 1e6)}` : ""} · ${(rate / 1e6).toFixed(2)} M req/s` +
+      (Number.isFinite(eta) ? ` · ETA ${fmtDuration(Math.ceil(eta))}` : "");
     if (this.tty) {
       process.stderr.write(`\r${text}\x1b[K`);
       this.drawn = true;

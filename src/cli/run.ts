@@ -5,8 +5,8 @@ import { loadScenarioFile, openTrace, type LoadedScenario } from "../io/scenario
 import { runPlanYielding, type RunOptions } from "../run.ts";
 import { pause } from "./interrupt.ts";
 import { CsvStream, csv } from "../io/output.ts";
-import { CLASS_COLUMNS, HERD_COLUMNS } from "../metrics/columns.ts";
-import { compile } from "../scenario/compile.ts";
+import { CLASS_COLUMNS, HERD_COLUMNS, timeseriesColumns } from "../metrics/columns.ts";
+import { compile, EV_CRASH } from "../scenario/compile.ts";
 import { defaultOutDir, runToDir } from "./common.ts";
 export { infoText, type RunOutcome } from "./info-text.ts";
 import type { RunOutcome } from "./info-text.ts";
@@ -29,7 +29,14 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
   const plan = compile(loaded.scenario);
   const dirPath = args.out ?? defaultOutDir(loaded.name, loaded.file, args.set, args.seed);
   let chartsLine = "";
-  const outcome = await runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (row, dir, onProgress) => {
+  // the rows, kept for the findings in the terminal summary (one small object per interval)
+  const names = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name as string);
+  const kept: Record<string, number>[] = [];
+  const outcome = await runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (sink, dir, onProgress) => {
+    const row = args.quiet ? sink : (values: number[]) => {
+      sink(values);
+      kept.push(Object.fromEntries(names.map((n, i) => [n, values[i]])));
+    };
     const opts: RunOptions = { name: loaded.name, onRow: row, onProgress, pause };
     let herds: CsvStream | null = null;
     if (plan.app) {
@@ -55,6 +62,11 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
         }
       : undefined,
     notice: (m) => log(m),
+    describe: async (summary) => {
+      const { runFindings } = await import("../report/findings.ts");
+      const cells = Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, String(v)]));
+      return runFindings({ summary: cells, rows: kept, crashes: plan.events.filter((e) => e.action === EV_CRASH).length }).map((f) => f.text);
+    },
   });
   if (chartsLine) log(chartsLine);
   return outcome;

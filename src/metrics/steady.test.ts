@@ -69,11 +69,11 @@ describe("steadyState", () => {
   it("too short to judge, or never steady: says so instead of a figure", () => {
     const short = steadyState(run(() => 0.5, 20));
     expect(short.reached).toBe(false);
-    expect(short.reason).toMatch(/too short to judge: 20 intervals \(at least 50 needed/);
+    expect(short.reason).toMatch(/the run is too short to judge: 20 intervals \(at least 50 needed/);
     expect(Number.isNaN(short.hitRatio.value)).toBe(true);
     const rising = steadyState(run((i) => i / 600, 600));
     expect(rising.reached).toBe(false);
-    expect(rising.reason).toMatch(/no steady state within the run: hit ratio still changing at its end/);
+    expect(rising.reason).toMatch(/^hit ratio still changing at the end of the run/);
   });
 });
 

@@ -193,7 +193,7 @@ export function steadyState(s: Series, warmupS?: number): SteadyState {
   } else {
     method = "mser-5";
     if (n < MIN_MSER_INTERVALS)
-      return empty(false, `too short to judge: ${n} intervals (at least ${MIN_MSER_INTERVALS} needed; lengthen duration or shorten output.interval)`, NaN, method);
+      return empty(false, `the run is too short to judge: ${n} intervals (at least ${MIN_MSER_INTERVALS} needed: lengthen duration or shorten output.interval)`, NaN, method);
     const hr = dh.map((h, i) => (h + dm[i] > 0 ? h / (h + dm[i]) : NaN));
     const used = Array.from(s.used);
     const series: [string, number[], number][] = [
@@ -211,7 +211,7 @@ export function steadyState(s: Series, warmupS?: number): SteadyState {
       cut = Math.max(cut, r.cut);
     }
     if (moving.length > 0)
-      return empty(false, `no steady state within the run: ${moving.join(", ")} still changing at its end (a longer run, or a keyspace the run can cover)`, NaN, method);
+      return empty(false, `${moving.join(", ")} still changing at the end of the run (a longer run shows whether it settles)`, NaN, method);
   }
   const start = cut;
   const warm = start > 0 ? t[start - 1] : 0;

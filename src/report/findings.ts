@@ -1,4 +1,5 @@
-import { fmtDuration, fmtMiB, type Row } from "../charts/charts.ts";
+import type { Row } from "../charts/charts.ts";
+import { fmtCount, fmtDuration, fmtFigure, fmtFigureCi, fmtMiB, fmtPercent, fmtPercentCi } from "./format.ts";
 import { hasMaxmemoryAndPolicy, keyAxis, type SweepTable } from "../charts/sweep-charts.ts";
 
 /*
@@ -30,24 +31,7 @@ export interface RunTables {
 /* Formatting                                                                                         */
 /* ------------------------------------------------------------------------------------------------ */
 
-/** 72817 → "72 817"; 1952 → "1 952"; fractions keep up to `digits` decimals. */
-export function fmtCount(n: number, digits = 0): string {
-  if (!Number.isFinite(n)) return String(n);
-  const [int, frac] = Math.abs(n).toFixed(digits).split(".");
-  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, " ");
-  const f = frac ? frac.replace(/0+$/, "") : "";
-  return `${n < 0 ? "-" : ""}${grouped}${f ? `.${f}` : ""}`;
-}
-
-/** A rate or a small figure: whole numbers from 100 up, else three significant digits. */
-export function fmtFigure(n: number): string {
-  if (Math.abs(n) >= 100) return fmtCount(Math.round(n));
-  return String(+n.toPrecision(3));
-}
-
-export function fmtPercent(ratio: number): string {
-  return `${+(ratio * 100).toFixed(1)} %`;
-}
+export { fmtCount, fmtFigure, fmtPercent };
 
 /** Two ratios in %, with as many decimals as it takes to tell them apart (up to 3). */
 function percentPair(a: number, b: number): [string, string] {
@@ -102,9 +86,20 @@ export function runFindings(t: RunTables): Finding[] {
     add(`writes failed ${when}(OOM) under ${policy}: ${fmtCount(oom)} ${plural(oom, "write")} rejected${why}`, "bad");
   }
 
-  // hit ratio
+  // hit ratio: the steady state's, with its interval, where the run reached one
   const hr = s("hit_ratio");
-  if (Number.isFinite(hr)) add(`hit ratio ${hr.toFixed(hr >= 0.995 || hr < 0.1 ? 3 : 2)} (${fmtPercent(hr)}): ${fmtCount(s("keyspace_hits"))} hits, ${fmtCount(s("keyspace_misses"))} misses`);
+  const steady = t.summary.steady_state;
+  const shr = s("steady_hit_ratio");
+  if (steady === "reached" && Number.isFinite(shr)) {
+    const warm = s("warmup_s");
+    add(
+      `hit ratio ${fmtPercentCi(shr, s("steady_hit_ratio_ci95"))} (95 % CI) in the steady state` +
+        (warm > 0 ? ` after a ${fmtDuration(warm)} warm-up (whole run ${fmtPercent(hr)}, warm-up included)` : ` (no warm-up found; whole run ${fmtPercent(hr)})`),
+    );
+  } else if (steady === "not reached") {
+    add(`no steady state: ${t.summary.steady_note}; the whole-run hit ratio${Number.isFinite(hr) ? ` ${fmtPercent(hr)}` : ""} is not a steady figure`, "warn");
+  } else if (Number.isFinite(hr))
+    add(`hit ratio ${hr.toFixed(hr >= 0.995 || hr < 0.1 ? 3 : 2)} (${fmtPercent(hr)}): ${fmtCount(s("keyspace_hits"))} hits, ${fmtCount(s("keyspace_misses"))} misses`);
 
   // memory
   const peak = s("used_memory_peak");
@@ -118,7 +113,9 @@ export function runFindings(t: RunTables): Finding[] {
   if (evicted > 0) {
     const p = peakRow(t.rows, "evicted_per_sec");
     const at = p && p.evicted_per_sec > 0 ? `; evictions peaked at ${fmtFigure(p.evicted_per_sec)} keys/s at ${fmtDuration(p.time_s)}` : "";
-    add(`${fmtCount(evicted)} ${plural(evicted, "key")} evicted under ${policy}${at}`, "warn");
+    const rate = s("steady_evicted_per_s");
+    const steadyRate = steady === "reached" && Number.isFinite(rate) ? `; ${fmtFigureCi(rate, s("steady_evicted_per_s_ci95"))} keys/s in the steady state` : "";
+    add(`${fmtCount(evicted)} ${plural(evicted, "key")} evicted under ${policy}${steadyRate}${at}`, "warn");
   } else if (maxmemory > 0 && policy !== "noeviction" && !(oom > 0)) add(`no key was evicted: the data fit in maxmemory`);
   const expired = s("expired_keys");
   if (expired > 0) add(`${fmtCount(expired)} ${plural(expired, "key")} expired (TTL)`);
