@@ -66,6 +66,7 @@ export function infoText(o: RunOutcome): string {
     } else lines.push(`steady_state:not reached (${s.steady_note})`);
   }
   if (o.findings && o.findings.length > 0) lines.push("# Findings", ...o.findings.map((f) => `- ${f}`));
+  if (String(s.steady_note ?? "").startsWith("means over")) files.push("replications.csv", "replications/");
   files.push("scenario.resolved.yaml");
   lines.push("", `results: ${o.dir}/ (${files.join(", ")})`);
   return lines.join("\n");

@@ -8,6 +8,7 @@ import { CsvStream, csv } from "../io/output.ts";
 import { CLASS_COLUMNS, HERD_COLUMNS, timeseriesColumns } from "../metrics/columns.ts";
 import { compile, EV_CRASH } from "../scenario/compile.ts";
 import { defaultOutDir, runToDir } from "./common.ts";
+import { checkReplications, combineReplications, startReplications } from "./replications.ts";
 export { infoText, type RunOutcome } from "./info-text.ts";
 import type { RunOutcome } from "./info-text.ts";
 
@@ -19,6 +20,8 @@ export interface RunArgs {
   quiet?: boolean;
   /** Render charts/*.svg and *.png next to the CSVs (the CLI's default; off unless asked in the API). */
   charts?: boolean;
+  /** Independent seeds to run (the first is the scenario's): steady figures with intervals across them. */
+  replications?: number;
 }
 
 
@@ -27,7 +30,8 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
   const loaded = loadScenarioFile(args.scenario, args.set ?? []);
   applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
-  const dirPath = args.out ?? defaultOutDir(loaded.name, loaded.file, args.set, args.seed);
+  const replications = checkReplications(args.replications);
+  const dirPath = args.out ?? defaultOutDir(loaded.name, loaded.file, [...(args.set ?? []), ...(replications > 1 ? [`replications=${replications}`] : [])], args.seed);
   let chartsLine = "";
   // the rows, kept for the findings in the terminal summary (one small object per interval)
   const names = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name as string);
@@ -38,6 +42,8 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
       kept.push(Object.fromEntries(names.map((n, i) => [n, values[i]])));
     };
     const opts: RunOptions = { name: loaded.name, onRow: row, onProgress, pause };
+    // the other replications run in worker threads meanwhile, into replications/seed-<S>/
+    const others = replications > 1 ? startReplications(args.scenario, args.set ?? [], loaded.scenario.seed, replications, dir.path("replications")) : null;
     let herds: CsvStream | null = null;
     if (plan.app) {
       // herds.csv: the stampedes (herds of two or more queries); classes.csv counts every herd
@@ -50,7 +56,10 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
     const result = await runPlanYielding(plan, opts, loaded.tracePath ? openTrace(plan, loaded) : undefined);
     herds?.flush();
     if (result.classes) dir.write("classes.csv", csv(CLASS_COLUMNS.map((c) => c.name), result.classes));
-    return result.summary;
+    if (others === null) return result.summary;
+    const combined = combineReplications(result.summary, await others);
+    dir.write("replications.csv", combined.table);
+    return combined.summary;
   }, {
     finish: args.charts === true
       ? async (dir) => {
@@ -92,10 +101,16 @@ export const runCommand = (setCode: (c: number) => void): CommandModule<object, 
         describe: "override a scenario field by its path, e.g. --set redis.maxmemory=64mb (repeatable)",
       })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
+      .option("replications", {
+        alias: "r",
+        type: "number",
+        describe: "run N independent seeds (the scenario's, then the next N−1) in parallel: steady figures are their means with 95 % intervals across them; replications.csv lists each",
+      })
       .option("charts", { type: "boolean", default: true, describe: "render charts/*.svg and *.png after the run (--no-charts to skip)" })
       .example("$0 run scenarios/late-night-pager.yaml", "the classic incident: noeviction until writes fail")
       .example("$0 run scenarios/policy-comparison.yaml --set redis.maxmemory-policy=allkeys-lfu --out results/lfu", "another policy")
-      .example("$0 run scenarios/policy-comparison.yaml --seed 7 --set redis.maxmemory=64mb", "another seed and size") as Argv<RunArgs>,
+      .example("$0 run scenarios/policy-comparison.yaml --seed 7 --set redis.maxmemory=64mb", "another seed and size")
+      .example("$0 run scenarios/policy-comparison.yaml --replications 5", "5 seeds: steady hit ratio ± its 95 % interval across them") as Argv<RunArgs>,
   handler: async (a: ArgumentsCamelCase<RunArgs>) => {
     await simRun(a, a.quiet ? undefined : (s) => process.stdout.write(s + "\n"));
     setCode(0);

@@ -12,6 +12,8 @@ export interface PointJob {
   scenario: string;
   sets: string[];
   out: string;
+  /** a replication's seed (sim run --replications) */
+  seed?: number;
 }
 
 export interface PointDone {
@@ -20,12 +22,14 @@ export interface PointDone {
   error?: string;
   input?: boolean;
   wallSeconds?: number;
+  /** the run's summary (for replications) */
+  summary?: Record<string, string | number>;
 }
 
 parentPort!.on("message", async (job: PointJob) => {
   try {
-    const o = await simRun({ scenario: job.scenario, set: job.sets, out: job.out, quiet: true, charts: false });
-    parentPort!.postMessage({ index: job.index, ok: true, wallSeconds: o.wallSeconds } satisfies PointDone);
+    const o = await simRun({ scenario: job.scenario, set: job.sets, out: job.out, quiet: true, charts: false, seed: job.seed });
+    parentPort!.postMessage({ index: job.index, ok: true, wallSeconds: o.wallSeconds, summary: o.summary } satisfies PointDone);
   } catch (e) {
     parentPort!.postMessage({ index: job.index, ok: false, input: e instanceof InputError, error: (e as Error).message } satisfies PointDone);
   }

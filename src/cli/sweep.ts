@@ -1,19 +1,18 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { Worker } from "node:worker_threads";
 import { parse } from "csv-parse/sync";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { parse as parseYaml } from "yaml";
 import { cut, InputError } from "../errors.ts";
 import { checkOutDir, cleanStalePartials, makeDir, MARKER, markerText, readMarker } from "../io/output.ts";
 import { checkName, fingerprint, identityYaml } from "./common.ts";
-import { interruptedBy, interruptSignal, setInterruptMessage, throwIfInterrupted } from "./interrupt.ts";
+import { interruptedBy, setInterruptMessage, throwIfInterrupted } from "./interrupt.ts";
+import { runInWorkers } from "./pool.ts";
+import { fmtDuration } from "../report/format.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
 import { csv } from "../io/output.ts";
 import { inShard, parseShard, sweepPoints, type SweepPoint } from "../sweep/points.ts";
-import { formatDuration } from "../scenario/units.ts";
-import type { PointDone, PointJob } from "./sweep-worker.ts";
 
 /*
  * `sim sweep`: runs every point of a scenario's `sweep:` block (the cartesian product), in parallel
@@ -208,7 +207,6 @@ async function runPoints(
 ): Promise<(SweepPoint & { error: string; input: boolean })[]> {
   if (todo.length === 0) return [];
   const failures: (SweepPoint & { error: string; input: boolean })[] = [];
-  const queue = [...todo];
   const byIndex = new Map(todo.map((p) => [p.index, p]));
   const t0 = performance.now();
   let finished = 0;
@@ -223,68 +221,28 @@ async function runPoints(
     const eta = finished > 0 ? (wall / finished) * (todo.length - finished) : NaN;
     const text =
       `sweep ${label} [${"#".repeat(Math.round(frac * 24)).padEnd(24, ".")}] ${finished}/${todo.length} points · ` +
-      `${formatDuration(Math.round(wall) * 1e6)} elapsed${Number.isFinite(eta) ? ` · ETA ${formatDuration(Math.ceil(eta) * 1e6)}` : ""}`;
+      `${fmtDuration(Math.round(wall))} elapsed${Number.isFinite(eta) ? ` · ETA ${fmtDuration(Math.ceil(eta))}` : ""}`;
     process.stderr.write(tty ? `\r${text}\x1b[K` : `${text}\n`);
   };
-  const workers: Worker[] = [];
   // Ctrl-C: the workers are stopped, their half-written points removed; finished points are kept
   setInterruptMessage(KEPT);
-  const onAbort = () => {
-    for (const w of workers) void w.terminate();
-  };
-  interruptSignal().addEventListener("abort", onAbort);
   try {
-    await Promise.all(
-      Array.from({ length: jobs }, async () => {
-        const w = new Worker(new URL("./sweep-worker-boot.mjs", import.meta.url));
-        workers.push(w);
-        try {
-          for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-            const job: PointJob = { index: p.index, scenario, sets: p.sets, out: join(pointsDir, p.dir) };
-            const res = await new Promise<PointDone>((ok, fail) => {
-              const off = () => {
-                w.off("message", onMsg);
-                w.off("error", onErr);
-                w.off("exit", onExit);
-              };
-              const onMsg = (m: PointDone) => {
-                off();
-                ok(m);
-              };
-              const onErr = (e: Error) => {
-                off();
-                fail(e);
-              };
-              const onExit = () => {
-                off();
-                fail(new Error("the worker stopped"));
-              };
-              w.once("message", onMsg);
-              w.once("error", onErr);
-              w.once("exit", onExit);
-              w.postMessage(job);
-            });
-            finished++;
-            if (!res.ok) failures.push({ ...byIndex.get(res.index)!, error: res.error ?? "failed", input: Boolean(res.input) });
-            draw();
-          }
-        } finally {
-          await w.terminate();
-        }
-      }),
+    await runInWorkers(
+      todo.map((p) => ({ index: p.index, scenario, sets: p.sets, out: join(pointsDir, p.dir) })),
+      jobs,
+      (res) => {
+        finished++;
+        if (!res.ok) failures.push({ ...byIndex.get(res.index)!, error: res.error ?? "failed", input: Boolean(res.input) });
+        draw();
+      },
     );
-  } catch (e) {
-    if (interruptedBy() === null) throw e;
   } finally {
-    interruptSignal().removeEventListener("abort", onAbort);
     if (label !== null && tty) process.stderr.write("\r\x1b[K");
+    if (interruptedBy() !== null)
+      // the workers' partial points carry this process's id: remove them now
+      for (const d of readdirSync(pointsDir)) if (d.endsWith(`.partial-${process.pid}`)) rmSync(join(pointsDir, d), { recursive: true, force: true });
   }
-  if (interruptedBy() !== null) {
-    for (const w of workers) await w.terminate();
-    // the workers' partial points carry this process's id: remove them now
-    for (const d of readdirSync(pointsDir)) if (d.endsWith(`.partial-${process.pid}`)) rmSync(join(pointsDir, d), { recursive: true, force: true });
-    throwIfInterrupted(KEPT);
-  }
+  throwIfInterrupted(KEPT);
   return failures.sort((a, b) => a.index - b.index);
 }
 
