@@ -45,7 +45,14 @@ export async function startRedis(extra: string[] = []): Promise<RunningRedis> {
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid!,
     async stop() {
-      if (child.exitCode === null) process.kill(child.pid!, "SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid!, "SIGTERM");
+        } catch (e) {
+          // a test killed it already and its 'exit' event has not arrived yet: it is ending anyway
+          if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+        }
+      }
       await exited;
     },
   };

@@ -2,11 +2,12 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { makeDir } from "../io/output.ts";
 import { basename, dirname, extname, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { infoToScenario, inferAllocator, parseInfo, type InfoInference, type RedisInfo } from "../conf/info.ts";
+import { infoToScenario, parseInfo, type InfoInference, type RedisInfo } from "../conf/info.ts";
 import { confToScenarioRedis, parseRedisConf, REDIS_DEFAULT_SAVE, type ConfMapping, type InferredField } from "../conf/redis-conf.ts";
 import { fitSizes, parseSizes, type SizeFit } from "../conf/sizes.ts";
 import { InputError } from "../errors.ts";
 import { ALLOCATORS, type Allocator } from "../redis/alloc.ts";
+import { allocatorFromInfo, type InfoHint } from "../replay/allocator.ts";
 import { parseScenario } from "../scenario/parse.ts";
 import { redisSection } from "../scenario/schema.ts";
 import { parseDuration, parseMemory } from "../scenario/units.ts";
@@ -20,7 +21,9 @@ import { parseDuration, parseMemory } from "../scenario/units.ts";
  * Precedence: the redis.conf file first; INFO's running values (maxmemory, maxmemory_policy,
  * configured_hz, aof_enabled) over it, since CONFIG SET may have changed them since start (a
  * disagreement is noted); value sizes from --sizes over INFO's mean; allocator from --allocator, else
- * from INFO where it tells (src/conf/info.ts inferAllocator), else the default.
+ * from INFO's mem_allocator and redis_version where they tell (src/replay/allocator.ts allocatorFromInfo:
+ * a jemalloc other than the one that Redis version bundles is a distribution's, jemalloc-debian), else
+ * the default with a comment saying why it could not be told (sim calibrate probes a running server).
  * `include` lines of redis.conf are not followed (listed in the header); no `redis.conf:` key is
  * written: the values are inlined.
  */
@@ -140,9 +143,11 @@ export function buildInitScenario(inp: InitInputs): { text: string; warnings: st
   }
   let info: RedisInfo | null = null;
   let allocatorField: InferredField | null = inp.allocator ? { field: "allocator", value: inp.allocator, from: "--allocator" } : null;
+  let allocatorHint: InfoHint | null = null;
   if (inp.info) {
     info = parseInfo(inp.info.text, inp.info.file);
-    allocatorField ??= inferAllocator(info);
+    allocatorHint = allocatorFromInfo(info.redis_version, info.mem_allocator);
+    if (allocatorHint.allocator) allocatorField ??= { field: "allocator", value: allocatorHint.allocator, from: allocatorHint.from, note: allocatorHint.why };
   }
   const allocator = (allocatorField?.value as Allocator | undefined) ?? "jemalloc-bundled";
   let inf: InfoInference | null = null;
@@ -202,11 +207,12 @@ export function buildInitScenario(inp: InitInputs): { text: string; warnings: st
   L.push("");
 
   // redis section, in the schema's order
+  const redisAt = L.length;
   L.push("redis:");
   const defaults = redisSection.parse({}) as Record<string, unknown>;
   const byField = new Map(redisFields.map((f) => [f.field, f]));
   for (const key of Object.keys(redisSection.shape)) {
-    if (key === "memory-accounting") continue;
+    if (key === "memory-accounting" || key === "conf") continue; // conf: the values are inlined
     const f = byField.get(key);
     if (f) {
       L.push(line("  ", key, yamlScalar(f.value), fromComment(f)));
@@ -214,12 +220,16 @@ export function buildInitScenario(inp: InitInputs): { text: string; warnings: st
     }
     const d = defaults[key] as string | number;
     let why: string;
-    if (key === "allocator") why = `not inferable here: the default; Debian/Ubuntu's redis-server package uses jemalloc-debian (sim init --allocator)`;
+    if (key === "allocator")
+      why = allocatorHint
+        ? `${allocatorHint.from}: cannot tell (${allocatorHint.why}); the default, the classes of official builds and Docker images; sim calibrate --redis URL --flush probes a server's`
+        : `not inferable without --info: the default, the classes of official builds and Docker images; Debian/Ubuntu's package needs jemalloc-debian (sim init --allocator; sim calibrate probes a server)`;
     else if (key === "save") why = inp.conf ? `from the simulator's default` : `INFO does not show save points: the simulator's default (no snapshots); Redis's own default is "${REDIS_DEFAULT_SAVE}"`;
     else if (key === "clients") why = `not in the inputs: the default`;
     else why = `not in the inputs: ${inp.conf ? "Redis's" : "the"} default`;
     L.push(line("  # ", key, yamlScalar(d), why));
   }
+  if (!L.slice(redisAt + 1).some((l) => /^  [a-z]/.test(l))) L[redisAt] = "redis: {}"; // every field a comment (an INFO without maxmemory)
   L.push("");
 
   // workload

@@ -1,4 +1,6 @@
-import { extname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, extname } from "node:path";
+import { parse as parseYaml } from "yaml";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { csv } from "../io/output.ts";
 import { loadScenarioFile, openTrace, traceScenario } from "../io/scenario-file.ts";
@@ -16,7 +18,39 @@ export interface ReplayArgs {
   seed?: number;
   set?: string[];
   quiet?: boolean;
+  allowAllocatorMismatch?: boolean;
 }
+
+/** Where a scenario's redis.allocator came from: a --set, the file, or the schema's default. */
+export function allocatorSource(file: string | undefined, set: string[]): string {
+  if (set.some((s) => /^redis\.allocator=/.test(s))) return "--set";
+  if (file && /\.ya?ml$/i.test(file)) {
+    try {
+      const doc = parseYaml(readFileSync(file, "utf8")) as { redis?: { allocator?: unknown } } | null;
+      if (doc?.redis?.allocator !== undefined) return `set in ${basename(file)}`;
+    } catch {
+      // the scenario was parsed already; an unreadable file here only costs the wording
+    }
+  }
+  return "the default";
+}
+
+/**
+ * replay.csv: the server, how well the pacing held, and the size-class table the server was found to
+ * use (`detected_allocator`: jemalloc-bundled, jemalloc-debian or unknown) against the scenario's
+ * (`scenario_allocator`); `allocator_mismatch` is 1 when they differ (only with --allow-allocator-mismatch).
+ */
+export const REPLAY_CSV_COLUMNS = [
+  "redis",
+  "redis_version",
+  "mem_allocator",
+  "achieved_requests_per_sec",
+  "max_lag_ms",
+  "detected_allocator",
+  "scenario_allocator",
+  "allocator_mismatch",
+  "allocator_evidence",
+];
 
 /** `sim replay`: the scenario's workload against a real Redis, into a run directory like `sim run`'s. */
 export async function simReplay(
@@ -43,14 +77,33 @@ export async function simReplay(
         warn,
         notice,
         onProgress,
+        allowAllocatorMismatch: Boolean(args.allowAllocatorMismatch),
+        allocatorSource: allocatorSource(loaded.tracePath ? undefined : args.input, args.set ?? []),
       },
       loaded.tracePath ? openTrace(plan, loaded) : undefined,
     );
     dir.write(
       "replay.csv",
-      csv(["redis", "redis_version", "mem_allocator", "achieved_requests_per_sec", "max_lag_ms"], [[target.shown, r.redisVersion, r.memAllocator, r.achievedRate, r.maxLagMs]]),
+      csv(REPLAY_CSV_COLUMNS, [
+        [
+          target.shown,
+          r.redisVersion,
+          r.memAllocator,
+          r.achievedRate,
+          r.maxLagMs,
+          r.allocator.allocator,
+          plan.redis.allocator,
+          r.allocatorMismatch ? 1 : 0,
+          r.allocator.evidence,
+        ],
+      ]),
     );
     log(`replay: ${r.achievedRate} requests/s achieved, at most ${r.maxLagMs} ms behind the workload's timestamps (Redis ${r.redisVersion}, ${r.memAllocator})`);
+    log(
+      r.allocatorMismatch
+        ? `replay: ALLOCATOR MISMATCH: the server's size classes are ${r.allocator.allocator}, the scenario's ${plan.redis.allocator} (recorded in replay.csv; sim diff will say so)`
+        : `replay: size classes ${r.allocator.allocator}, as the scenario's redis.allocator (${r.allocator.evidence})`,
+    );
     return r.summary;
   }, { kind: "replay", notice: (m) => log(m) });
 }
@@ -66,8 +119,13 @@ export const replayCommand = (setCode: (c: number) => void): CommandModule<objec
       .option("flush", { type: "boolean", describe: "FLUSHALL before starting (without it, a server that holds keys is refused, untouched)" })
       .option("seed", { type: "number", describe: "override the scenario's seed" })
       .option("set", { type: "string", array: true, describe: "override a scenario field, e.g. --set redis.maxmemory=64mb" })
+      .option("allow-allocator-mismatch", {
+        type: "boolean",
+        describe: "replay even when the server's size classes (probed) are not the scenario's redis.allocator: a warning instead of the refusal, recorded in replay.csv",
+      })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
       .example("$0 replay --redis redis://127.0.0.1:6379 --flush scenarios/policy-comparison.yaml", "the same workload as `sim run`, on a real server")
+      .example("$0 replay --redis redis://127.0.0.1:6379 --flush --set redis.allocator=jemalloc-debian s.yaml", "Debian's/Ubuntu's redis-server package: its size classes")
       .example("$0 diff results/policy-comparison results/policy-comparison-replay", "then compare the two") as Argv<ReplayArgs>,
   handler: async (a: ArgumentsCamelCase<ReplayArgs>) => {
     await simReplay(

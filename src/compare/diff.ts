@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
+import { parse as parseYaml } from "yaml";
 import { InputError } from "../errors.ts";
+import { allocatorFromInfo } from "../replay/allocator.ts";
 
 /*
  * Side-by-side comparison of two run directories (typically `sim run` and `sim replay` of one scenario):
@@ -90,4 +92,57 @@ export function diffText(rows: DiffRow[], nameA: string, nameB: string): string 
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   return [head, ...body].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ")).join("\n");
+}
+
+// ---- size-class tables ------------------------------------------------------------------------------------
+
+/** Which size-class table a run directory's used_memory was counted with, and how that is known. */
+export interface RunAllocator {
+  kind: "run" | "replay";
+  /** jemalloc-bundled, jemalloc-debian, unknown; null when the directory does not say. */
+  allocator: string | null;
+  source: string;
+}
+
+/**
+ * A replay's table is the server's, as `sim replay` probed it (replay.csv detected_allocator; for a
+ * replay.csv written before the probe existed, what INFO's redis_version and mem_allocator tell); a
+ * simulated run's is its scenario's redis.allocator (scenario.resolved.yaml).
+ */
+export function runAllocator(dir: string): RunAllocator {
+  const replayCsv = join(dir, "replay.csv");
+  if (existsSync(replayCsv)) {
+    const r = readCsv(replayCsv)[0] ?? {};
+    if (r.detected_allocator) return { kind: "replay", allocator: r.detected_allocator, source: `replay.csv: ${r.allocator_evidence || "probed"}` };
+    const hint = allocatorFromInfo(r.redis_version, r.mem_allocator);
+    return { kind: "replay", allocator: hint.allocator ?? "unknown", source: `replay.csv has no probe (an older replay); ${hint.from}: ${hint.why}` };
+  }
+  const resolved = join(dir, "scenario.resolved.yaml");
+  if (!existsSync(resolved)) return { kind: "run", allocator: null, source: "no scenario.resolved.yaml" };
+  type Doc = { redis?: { allocator?: unknown } } | null;
+  let doc: Doc = null;
+  try {
+    doc = parseYaml(readFileSync(resolved, "utf8")) as Doc;
+  } catch (e) {
+    throw new InputError(`${resolved}: not readable as YAML (${(e as Error).message.split("\n")[0]})`);
+  }
+  const a = doc?.redis?.allocator;
+  return { kind: "run", allocator: typeof a === "string" ? a : "jemalloc-bundled", source: `scenario.resolved.yaml redis.allocator${typeof a === "string" ? "" : " (absent: the default)"}` };
+}
+
+/**
+ * When one directory is a simulated run and the other a replay, and the replayed server's size classes
+ * are not the ones the simulation counted with: a one-line explanation (used_memory, keys and evictions
+ * then differ by construction, not by the model's error), else null.
+ */
+export function allocatorMismatch(dirA: string, dirB: string): string | null {
+  const a = runAllocator(dirA), b = runAllocator(dirB);
+  if (a.kind === b.kind || a.allocator === null || b.allocator === null || a.allocator === b.allocator) return null;
+  const [run, runDir, replay, replayDir] = a.kind === "run" ? [a, dirA, b, dirB] : [b, dirB, a, dirA];
+  const server =
+    replay.allocator === "unknown"
+      ? `the server replayed in ${replayDir} matches none of the simulator's tables`
+      : `the server replayed in ${replayDir} uses ${replay.allocator}`;
+  const fix = replay.allocator === "unknown" ? "" : `; simulate again with --set redis.allocator=${replay.allocator}`;
+  return `ALLOCATOR MISMATCH: ${runDir} was simulated with ${run.allocator} size classes but ${server}: used_memory, keys and evictions differ by construction, not by the model's error${fix}. Sources: ${run.source}; ${replay.source}`;
 }

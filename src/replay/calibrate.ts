@@ -1,18 +1,23 @@
 import { Streams } from "../core/random.ts";
 import { Sim } from "../core/sim.ts";
 import { InputError } from "../errors.ts";
-import type { Allocator } from "../redis/alloc.ts";
+import { ALLOCATORS, type Allocator } from "../redis/alloc.ts";
 import { DEFAULT_REDIS_CONFIG } from "../redis/config.ts";
 import { RedisServer } from "../redis/server.ts";
 import { Interrupted, interruptedBy, interruptSignal, throwIfInterrupted } from "../cli/interrupt.ts";
 import { checkEmpty, ConfigGuard, describeRedisError, isReplyError, parseRedisUrl, RedisLink, sleepUnless, unlessInterrupted, withTimeout } from "./connect.ts";
 import { num, parseInfo } from "./info.ts";
+import { detectAllocator, type AllocatorDetection } from "./allocator.ts";
 
 /*
  * Memory calibration: load N string keys of each value size into a real server and into the model, and
  * compare the growth of used_memory per key (bucket arrays included, as both grow them the same way)
  * and MEMORY USAGE of one key. Names are `key:000000` … (10 bytes); values are runs of 'x' (never
  * integers, so always EMBSTR or RAW).
+ *
+ * Which size-class table to model is found first (src/replay/allocator.ts: MEMORY USAGE of probe keys)
+ * and used unless one is given; the measurement then says how close each of the simulator's tables
+ * comes, so the table scenarios need for this server is checked twice.
  */
 
 export interface CalibrationRow {
@@ -51,12 +56,45 @@ export interface CalibrateOptions {
   warn?: (msg: string) => void;
 }
 
+/** How close one size-class table's model comes to the measurement. */
+export interface TableFit {
+  allocator: Allocator;
+  /** The largest |model − real| used_memory per key over the rows, in bytes. */
+  maxAbsDiff: number;
+  /** Rows where the model's MEMORY USAGE equals the server's. */
+  usageExact: number;
+  rows: number;
+}
+
+export interface CalibrationResult {
+  /** The table modelled in `rows`. */
+  allocator: Allocator;
+  /** Why that table: given (--allocator), detected on the server, or the scenarios' default (detection failed). */
+  chosenBy: "given" | "detected" | "default";
+  detection: AllocatorDetection;
+  rows: CalibrationRow[];
+  /** Every table of the simulator against the same measurement, best first. */
+  fits: TableFit[];
+}
+
+/** The calibration rows only (with the given table, or the detected one when `allocator` is undefined). */
+export async function calibrate(url: string, allocator: Allocator | undefined, n: number, sizes: number[], flush: boolean, opts: CalibrateOptions = {}): Promise<CalibrationRow[]> {
+  return (await calibrateServer(url, allocator, n, sizes, flush, opts)).rows;
+}
+
 /**
  * Calibration FLUSHALLs before each size, so it needs --flush; it says what it deletes first, sets
  * maxmemory 0 (no eviction while loading) and puts the server's maxmemory back at the end, on an error
  * and on Ctrl-C; the keys it loaded are deleted on the way out.
  */
-export async function calibrate(url: string, allocator: Allocator, n: number, sizes: number[], flush: boolean, opts: CalibrateOptions = {}): Promise<CalibrationRow[]> {
+export async function calibrateServer(
+  url: string,
+  given: Allocator | undefined,
+  n: number,
+  sizes: number[],
+  flush: boolean,
+  opts: CalibrateOptions = {},
+): Promise<CalibrationResult> {
   const target = parseRedisUrl(url);
   if (!flush) throw new InputError("calibration loads and deletes keys: it needs --flush (FLUSHALL before each size)");
   const link = new RedisLink(target);
@@ -65,6 +103,12 @@ export async function calibrate(url: string, allocator: Allocator, n: number, si
   try {
     const r = await link.connect(0);
     await checkEmpty(r, target, flush, "sim calibrate", opts.notice ?? (() => {}));
+    // --flush is given (checked above), so the server may be written to: probe its size classes.
+    const detection = await detectAllocator(r, { probeAllowed: true });
+    const allocator: Allocator = given ?? (detection.allocator === "unknown" ? "jemalloc-bundled" : detection.allocator);
+    const chosenBy = given ? "given" : detection.allocator === "unknown" ? "default" : "detected";
+    const models = new Map<Allocator, { perKey: number; usage: number }[]>(ALLOCATORS.map((a) => [a, []]));
+    const reals: number[] = [];
     guard = await ConfigGuard.save(link, ["maxmemory"]);
     await r.config("SET", "maxmemory", "0");
     const used = async () => num(parseInfo(await r.info("memory")), "used_memory");
@@ -91,9 +135,11 @@ export async function calibrate(url: string, allocator: Allocator, n: number, si
         throwIfInterrupted();
         const u1 = await used();
         const usage = Number(await r.call("MEMORY", "USAGE", keyName(1)));
-        const m = modelGrowth(allocator, n, vlen, ttl);
+        for (const a of ALLOCATORS) models.get(a)!.push(modelGrowth(a, n, vlen, ttl));
+        const m = models.get(allocator)!.at(-1)!;
         throwIfInterrupted();
         const real = (u1 - u0) / n;
+        reals.push(real);
         rows.push({
           value_size: vlen,
           ttl: ttl ? 1 : 0,
@@ -108,7 +154,16 @@ export async function calibrate(url: string, allocator: Allocator, n: number, si
     }
     await r.flushall();
     loaded = false;
-    return rows;
+    const fits = ALLOCATORS.map((a): TableFit => {
+      const ms = models.get(a)!;
+      return {
+        allocator: a,
+        maxAbsDiff: Math.round(Math.max(...rows.map((_, i) => Math.abs(ms[i].perKey - reals[i]))) * 100) / 100,
+        usageExact: rows.filter((row, i) => ms[i].usage === row.real_memory_usage).length,
+        rows: rows.length,
+      };
+    }).sort((x, y) => x.maxAbsDiff - y.maxAbsDiff || y.usageExact - x.usageExact);
+    return { allocator, chosenBy, detection, rows, fits };
   } catch (e) {
     if (e instanceof Interrupted || e instanceof InputError) throw e;
     if (link.lost(e)) throw new InputError(`${target.shown}: connection lost during calibration (${link.lostReason()})`);

@@ -10,6 +10,7 @@ import type { TraceReader } from "../workload/trace.ts";
 import { Interrupted, interruptedBy, interruptSignal, throwIfInterrupted } from "../cli/interrupt.ts";
 import { checkEmpty, ConfigGuard, describeRedisError, isReplyError, parseRedisUrl, RedisLink, sleepUnless, unlessInterrupted } from "./connect.ts";
 import { num, parseInfo } from "./info.ts";
+import { allocatorMismatch, detectAllocator, type AllocatorDetection } from "./allocator.ts";
 
 /*
  * `sim replay`: drives a real Redis with exactly the workload `sim run` simulates (the same generator and
@@ -21,7 +22,10 @@ import { num, parseInfo } from "./info.ts";
  * The server may hold someone else's data, so (src/replay/connect.ts) nothing is written before the
  * keys on it were counted: a server with keys is refused unless --flush was given; the CONFIG values
  * the replay sets are read first and written back at the end, on an error and on Ctrl-C; a lost
- * connection is one line and exit 2; the password appears in no message and no file.
+ * connection is one line and exit 2; the password appears in no message and no file. Before anything
+ * is changed the server's size-class table is probed (src/replay/allocator.ts): one other than the
+ * scenario's redis.allocator is refused (exit 2) unless allowAllocatorMismatch, since memory, keys and
+ * evictions would then differ from sim run's by construction.
  */
 
 export interface ReplayOptions {
@@ -35,6 +39,13 @@ export interface ReplayOptions {
   /** What the command is about to do to the server (--flush: the keys it deletes), printed even with --quiet. */
   notice?: (msg: string) => void;
   onProgress?: (nowUs: number, durationUs: number, requests: number) => void;
+  /**
+   * Replay although the server's size classes are not the scenario's `redis.allocator` (a loud warning
+   * instead of the refusal; the CLI's --allow-allocator-mismatch).
+   */
+  allowAllocatorMismatch?: boolean;
+  /** Where the scenario's redis.allocator came from, for the mismatch message ("the default", "--set"). */
+  allocatorSource?: string;
 }
 
 export interface ReplayResult {
@@ -43,6 +54,10 @@ export interface ReplayResult {
   achievedRate: number;
   redisVersion: string;
   memAllocator: string;
+  /** The server's size-class table, as probed before anything else was written (src/replay/allocator.ts). */
+  allocator: AllocatorDetection;
+  /** The mismatch the replay went ahead with (--allow-allocator-mismatch), or null. */
+  allocatorMismatch: string | null;
 }
 
 interface Pending {
@@ -103,16 +118,32 @@ export async function replayPlan(plan: Plan, opts: ReplayOptions, trace?: TraceR
   let guard: ConfigGuard | undefined;
   try {
     const main = await link.connect(0);
-    // Reads only, up to the CONFIG GETs: a server that holds keys is refused here, untouched.
+    // Reads only, up to checkEmpty: a server that holds keys is refused there, untouched (without --flush).
     const server = parseInfo((await main.info("server")) + (await main.info("memory")));
     // (a server that refuses CONFIG is refused with a clearer line by ConfigGuard.save below)
     const databases = Number(((await main.config("GET", "databases").catch(() => null)) as string[] | null)?.[1] ?? 16);
     const beyond = plan.workload.classes.find((c) => c.db >= databases);
     if (beyond) throw new InputError(`workload.classes: "${beyond.name}" is in db ${beyond.db}, but ${target.shown} has databases ${databases} (db 0–${databases - 1})`);
-    await checkEmpty(main, target, opts.flush, "sim replay", opts.notice ?? (() => {}));
+    // "--flush: deleting N keys" is said once the replay is sure to go ahead (after the allocator check).
+    const notices: string[] = [];
+    await checkEmpty(main, target, opts.flush, "sim replay", (m) => notices.push(m));
+    // Which size classes the server uses: a probe of a dozen keys, one at a time, deleted at once (only
+    // now, when the server is empty or --flush allows writing). A mismatch is refused here, before the
+    // FLUSHALL and before any CONFIG SET: comparing across tables gets evictions wrong by ~20 % silently.
+    // (With --flush on a server within ~5 KB of its maxmemory, a probe key may evict one of the keys
+    // --flush is about to delete; under noeviction its SET fails and INFO decides instead.)
+    const allocator = await detectAllocator(main, { probeAllowed: true, info: server });
+    const mismatch = allocatorMismatch(plan.redis.allocator, opts.allocatorSource, allocator, target.shown);
+    if (mismatch && !opts.allowAllocatorMismatch) throw new InputError(mismatch);
+    if (mismatch)
+      opts.warn?.(
+        `ALLOCATOR MISMATCH, replaying anyway (--allow-allocator-mismatch): the server's size classes are ${allocator.allocator}, the scenario's ${plan.redis.allocator}; used_memory, keys and evictions will not match sim run's (recorded in replay.csv). ${allocator.evidence}`,
+      );
+    for (const m of notices) opts.notice?.(m);
     guard = await ConfigGuard.save(link, configFor(plan).map(([k]) => k));
     // From here on the server is changed; `guard` puts its CONFIG back whatever happens.
-    return await replayConnected(plan, opts, trace, link, server, clock);
+    const r = await replayConnected(plan, opts, trace, link, server, clock);
+    return { ...r, allocator, allocatorMismatch: mismatch };
   } catch (e) {
     throw asUserError(e, link, clock);
   } finally {
@@ -152,7 +183,7 @@ async function replayConnected(
   link: RedisLink,
   server: Map<string, string>,
   clock: ReplayClock,
-): Promise<ReplayResult> {
+): Promise<Omit<ReplayResult, "allocator" | "allocatorMismatch">> {
   const warn = opts.warn ?? (() => {});
   const wallMs = opts.wallMs;
   const main = link.get(0);
