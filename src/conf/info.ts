@@ -1,4 +1,4 @@
-import { InputError } from "../errors.ts";
+import { cut, InputError } from "../errors.ts";
 import { allocatorFn, type Allocator, type SizeClassFn } from "../redis/alloc.ts";
 import { CLIENT_BYTES, DICT_ENTRY_SIZE, LATENCY_HISTOGRAM_BYTES, sdsAllocSize, startupUsedMemory } from "../redis/memory.ts";
 import { formatBytes, formatDuration } from "../scenario/units.ts";
@@ -106,7 +106,7 @@ export function parseInfo(text: string, file = "info.txt"): RedisInfo {
         const [k, v] = part.split("=");
         if (k && v !== undefined && /^-?\d+(\.\d+)?$/.test(v)) kv[k.trim()] = Number(v);
       }
-      if (kv.keys === undefined) throw new InputError(`${file}:${i + 1}: ${t}: a keyspace line without keys=`);
+      if (kv.keys === undefined) throw new InputError(`${file}:${i + 1}: ${cut(t, 40)}: a keyspace line without keys=`);
       info.dbs.push({ db: Number(db[1]), keys: kv.keys, expires: kv.expires ?? 0, avgTtlMs: kv.avg_ttl ?? 0, line: i + 1 });
       continue;
     }

@@ -1,4 +1,5 @@
-import { InputError } from "../errors.ts";
+import { cut, InputError } from "../errors.ts";
+import { show } from "../scenario/units.ts";
 import { allocatorFn, type Allocator, type SizeClassFn } from "../redis/alloc.ts";
 import { EMBSTR_SIZE_LIMIT, ENC_EMBSTR, ENC_RAW, memoryUsage, stringValueBytes } from "../redis/memory.ts";
 import { MAX_VALUE_BYTES } from "../scenario/schema.ts";
@@ -108,7 +109,7 @@ function parseKeystats(lines: string[], file: string): ParsedSizes {
     const m = /^(\S+)\s+([\d.]+)%\s+(\d+)$/.exec(l);
     if (!m) break;
     const size = humanBytes(m[1]);
-    if (size === null) throw new InputError(`${file}:${i + 1}: ${JSON.stringify(m[1])} is not a size as redis-cli prints it (64B, 4.92K, 1.00M)`);
+    if (size === null) throw new InputError(`${file}:${i + 1}: ${show(m[1], 40)} is not a size as redis-cli prints it (64B, 4.92K, 1.00M)`);
     const cum = Number(m[3]);
     const n = cum - prevCum;
     if (n > 0) samples.push({ bytes: samples.length === 0 && prevCum === 0 ? size : Math.round((prevSize + size) / 2), weight: n });
@@ -170,7 +171,7 @@ export function parseSizes(text: string, file = "sizes.csv"): ParsedSizes {
         let b = names.findIndex((c) => BYTES_COLS.includes(c));
         if (b < 0 && names.length === 1) b = 0;
         if (b < 0)
-          throw new InputError(`${file}:${lineNo}: the header names no bytes column (${cols.map((c) => JSON.stringify(c)).join(", ")}); name it "bytes", or give lines of key,bytes or bytes without a header`);
+          throw new InputError(`${file}:${lineNo}: the header names no bytes column (${cut(cols.map((c) => show(c, 30)).join(", "), 120)}); name it "bytes", or give lines of key,bytes or bytes without a header`);
         header = { bytes: b, key: names.findIndex((c) => KEY_COLS.includes(c)) };
         continue;
       }
@@ -194,7 +195,7 @@ export function parseSizes(text: string, file = "sizes.csv"): ParsedSizes {
       skipped++;
       continue;
     }
-    if (!NUMBER.test(v)) throw new InputError(`${file}:${lineNo}: ${JSON.stringify(v)} is not a number of bytes (expected key,bytes or bytes per line: MEMORY USAGE of each key)`);
+    if (!NUMBER.test(v)) throw new InputError(`${file}:${lineNo}: ${show(v, 40)} is not a number of bytes (expected key,bytes or bytes per line: MEMORY USAGE of each key)`);
     const bytes = Math.round(Number(v));
     const key = ki >= 0 && ki < cols.length ? cols[ki] : undefined;
     samples.push({ bytes, keyLen: key !== undefined ? new TextEncoder().encode(key).length : undefined, weight: 1 });

@@ -66,7 +66,7 @@ export interface WorkEstimate {
 export function approx(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   if (n >= 1e9) return n.toPrecision(2).replace(/\.0(?=e)/, "").replace("e+", "e");
-  if (n >= 1e6) return `${(n / 1e6).toPrecision(2).replace(/\.0$/, "")} M`;
+  if (n >= 1e6) return `${Number((n / 1e6).toPrecision(2))} M`;
   return String(Math.round(n));
 }
 
@@ -78,7 +78,7 @@ export function wallTime(s: number): string {
   if (s < 48 * 3600) return `${(s / 3600).toPrecision(2).replace(/\.0$/, "")} hours`;
   if (s < 730 * 86400) return `${Math.round(s / 86400)} days`;
   const y = s / (365.25 * 86400);
-  return `${y >= 1e6 ? approx(y) : Math.round(y).toLocaleString("en-US").replace(/,/g, " ")} years`;
+  return `${y >= 1e6 ? approx(y) : Number(y.toPrecision(2)).toLocaleString("en-US").replace(/,/g, " ")} years`;
 }
 
 function gib(b: number): string {
@@ -134,7 +134,7 @@ export function checkBounds(sc: Scenario, opts: BoundsOptions = {}): WorkEstimat
   if (w.requests !== null && w.seconds !== null) {
     const est = `the run would simulate ${approx(w.requests)} requests (${what()}); at ~${approx(sc.database ? REQUESTS_PER_SECOND_WITH_DATABASE : REQUESTS_PER_SECOND)} requests/s that is ${wallTime(w.seconds)}`;
     if (w.requests > HARD_REQUESTS)
-      throw new InputError(`${file}: ${est}; refusing (at most ${approx(HARD_REQUESTS)} requests: shorten duration or lower the rate; workload.sampling also helps)`);
+      throw new InputError(`${file}: ${est}; refusing (at most ${approx(HARD_REQUESTS)} requests: shorten the duration or lower the rate)`);
     if (w.requests > SOFT_REQUESTS && !opts.force)
       throw new InputError(`${file}: ${est}; refusing (the limit is ${approx(SOFT_REQUESTS)} requests, about ${wallTime(SOFT_REQUESTS / REQUESTS_PER_SECOND)})${insist}`);
   }

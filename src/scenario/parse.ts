@@ -174,7 +174,7 @@ function applySet(doc: Document, lc: LineCounter, sets: string[], file: string):
         throw new InputError(`${where}: ${at} is a single value, not a section: the path goes no further`);
       }
     }
-    const vdoc = parseDocument(raw, { prettyErrors: false });
+    const vdoc = parseDocument(raw, { prettyErrors: false, logLevel: "error" });
     if (vdoc.errors.length > 0) throw new InputError(`${where}: the value is not valid YAML: ${cut(vdoc.errors[0].message.split("\n")[0], 120)}`);
     let value: unknown;
     try {
@@ -248,7 +248,7 @@ export function parseScenario(text: string, opts: ParseOptions = {}): Scenario {
   const lc = new LineCounter();
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
   } catch (e) {
     // the parser recurses per nesting level: a pathological document can exhaust the stack
     throw new InputError(`${file}: not usable YAML: ${cut((e as Error).message.split("\n")[0], 120)}`);

@@ -132,9 +132,9 @@ export const ttlSpec = z.any().superRefine((v, ctx) => {
   if (v === "none" || v === 0 || v === null) return;
   if (typeof v === "number" || typeof v === "string") {
     const us = parseDuration(v);
-    if (us === null || us < 0) issue(ctx, `${show(v)} is not a TTL (none, or a duration: 30s, 10m, 1h)`);
+    if (tooLong(v)) issue(ctx, tooLong(v)!);
+    else if (us === null || us < 0) issue(ctx, `${show(v)} is not a TTL (none, or a duration: 30s, 10m, 1h)`);
     else if (us > 0 && us < 1000) issue(ctx, `${show(v)} is below Redis's 1 ms TTL resolution`);
-    else if (tooLong(v)) issue(ctx, tooLong(v)!);
     return;
   }
   if (typeof v !== "object" || Array.isArray(v)) return issue(ctx, `${show(v)} is not a TTL`);
@@ -518,7 +518,7 @@ export const scenarioSchema = z
         }
         const points = Object.values(v).reduce((n, l) => n * (Array.isArray(l) ? l.length : 1), 1);
         if (points > MAX_SWEEP_POINTS)
-          issue(ctx, `the sweep has ${points.toPrecision(3).replace(/\.?0+(e|$)/, "$1")} points (the product of the lists' lengths); at most ${MAX_SWEEP_POINTS}: sweep fewer values, or split it into several scenarios`);
+          issue(ctx, `the sweep has ${points < 1e15 ? points : points.toPrecision(2)} points (the product of the lists' lengths); at most ${MAX_SWEEP_POINTS}: sweep fewer values, or split it into several scenarios`);
       })
       .optional(),
   })

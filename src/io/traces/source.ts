@@ -178,13 +178,18 @@ export function absurdTime(what: string): string {
   return `${what} is more than a million years after the trace's start: not a plausible time (wrong column, unit or format?)`;
 }
 
-/** True when b[0, n) is all printable ASCII or tab/CR/LF: text, where a binary format was expected. */
+/**
+ * True when b[0, n) is (nearly) all printable ASCII or tab/CR/LF: text, where a binary format was
+ * expected (a binary record has zero bytes in its high-order parts; a stray escape in text is allowed).
+ */
 function looksLikeText(b: Uint8Array, n: number): boolean {
+  let other = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i];
-    if (!(c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127))) return false;
+    if (c === 0) return false;
+    if (!(c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127))) other++;
   }
-  return true;
+  return other * 16 <= n;
 }
 
 /** The error for a fixed-size record cut short at the end of a binary trace. */
