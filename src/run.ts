@@ -6,7 +6,7 @@ import { CacheAside, type Herd, type Histogram } from "./app/cache-aside.ts";
 import { EV_BGREWRITEAOF, EV_BGSAVE, EV_CRASH, EV_FLUSHALL, EV_PREWARM, EV_RESTART, MITIGATION_NAMES, type EventPlan } from "./scenario/compile.ts";
 import { Persistence } from "./redis/persistence.ts";
 import { MemoryModel } from "./redis/memory.ts";
-import { RedisServer, WRITE_OOM } from "./redis/server.ts";
+import { CMD_DEL, CMD_GET, CMD_SET, RedisServer, WRITE_OOM, type WarmKeys } from "./redis/server.ts";
 import { MODE_CACHE_ASIDE, type Plan } from "./scenario/compile.ts";
 import { Generator } from "./workload/generator.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, Request, type KeyRegistry, type RequestSource } from "./workload/request.ts";
@@ -103,7 +103,7 @@ export class Runner {
   private rssPeak = 0;
   private cowPeak = 0;
   /** For prewarm: visits the hottest keys (generated workloads), and the source that sizes values. */
-  private hottest: ((fraction: number, visit: (key: number, cls: number, index: number) => void) => void) | null = null;
+  private hottest: Generator["forHottest"] | null = null;
   private source: RequestSource | null = null;
 
   /*
@@ -290,12 +290,11 @@ export class Runner {
    * A generated workload's source: what prewarm needs, and the cache-aside clients and database of a
    * scenario with a `database` section.
    */
-  useSource(source: RequestSource, hottest: CacheAside["prewarmKeys"], keyName: (cls: number, index: number) => string): void {
+  useSource(source: RequestSource, hottest: Generator["forHottest"], keyName: (cls: number, index: number) => string): void {
     this.source = source;
     this.hottest = hottest;
     if (this.plan.app === undefined) return;
     const app = new CacheAside(this.plan, this.sim, this.streams, this.server, source, () => this.oom());
-    app.prewarmKeys = hottest;
     const onHerd = this.opts.onHerd;
     if (onHerd) app.onHerd = (h) => onHerd(h, keyName(h.cls, h.index));
     this.app = app;
@@ -370,24 +369,41 @@ export class Runner {
     if (e.keys > 0) this.sim.at(server.downUntil, this.prewarmKind, e.keys);
   }
 
-  /** Loads the hottest `fraction` of each bounded class's keys now (a warm-up job). */
+  /**
+   * Loads the hottest `fraction` of each bounded class's keys now (a warm-up job, or the reload after a
+   * restart), as a warm server would hold them and never past maxmemory (RedisServer.warm).
+   */
   private prewarm(fraction: number): void {
-    if (this.app !== null) {
-      this.app.prewarm(fraction);
-      return;
-    }
     const source = this.source;
     if (source === null || this.hottest === null) return;
+    const keys: WarmKeys = { key: [], rate: [], vlen: [], ttlMs: [] };
+    const cls: number[] = [];
     const req = new Request();
-    this.hottest(fraction, (k, c, index) => {
+    this.hottest(fraction, (k, c, index, rate, phase) => {
       req.t = this.sim.now;
       req.key = k;
       req.cls = c;
       req.index = index;
-      req.phase = 0;
+      req.phase = phase;
       source.fill(req);
-      this.server.set(k, req.vlen, -1, req.ttlMs);
+      keys.key.push(k);
+      keys.rate.push(rate);
+      keys.vlen.push(req.vlen);
+      keys.ttlMs.push(req.ttlMs);
+      cls.push(c);
     });
+    if (this.keepBelow !== Infinity) {
+      // spatial sampling: only the sampled keys exist in this run
+      const kept = keys.key.map((k) => this.kept(k));
+      for (const f of ["key", "rate", "vlen", "ttlMs"] as const) keys[f] = keys[f].filter((_, i) => kept[i]);
+      const c2 = cls.filter((_, i) => kept[i]);
+      cls.length = 0;
+      cls.push(...c2);
+    }
+    const app = this.app;
+    const commands = commandBits(this.plan);
+    if (app !== null) this.server.warm(keys, (i, ttlMs) => app.prewarmStore(keys.key[i], cls[i], keys.vlen[i], ttlMs), commands);
+    else this.server.warm(keys, (i, ttlMs) => this.server.set(keys.key[i], keys.vlen[i], -1, ttlMs), commands);
   }
 
   private oom(): void {
@@ -620,7 +636,13 @@ export class Runner {
 
 /** How many of GET, SET and DEL the workload sends (each holds a latency histogram once used). */
 function commandsUsed(plan: Plan): number {
-  if (plan.workload.kind === "trace") return 2;
+  const bits = commandBits(plan);
+  return (bits & CMD_GET ? 1 : 0) + (bits & CMD_SET ? 1 : 0) + (bits & CMD_DEL ? 1 : 0);
+}
+
+/** Which of GET, SET and DEL the workload sends (server.ts CMD_* bits). */
+function commandBits(plan: Plan): number {
+  if (plan.workload.kind === "trace") return CMD_GET | CMD_SET;
   let get = false, set = false, del = false;
   for (const c of plan.workload.classes) {
     if (c.mode === MODE_CACHE_ASIDE) get = set = true;
@@ -630,7 +652,7 @@ function commandsUsed(plan: Plan): number {
       if (c.opsCum[1] < 1) del = true;
     }
   }
-  return Number(get) + Number(set) + Number(del);
+  return (get ? CMD_GET : 0) | (set ? CMD_SET : 0) | (del ? CMD_DEL : 0);
 }
 
 /** Runs a generated workload (or a synchronous request source) to the end. */

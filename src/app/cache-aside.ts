@@ -105,8 +105,6 @@ export class CacheAside {
   private readonly scratch = new Request();
   private readonly onOom: () => void;
   onHerd: ((h: Herd) => void) | null = null;
-  /** Keys of cache-aside classes to load on prewarm: (fraction, visit(key, cls, index)). */
-  prewarmKeys: ((fraction: number, visit: (key: number, cls: number, index: number) => void) => void) | null = null;
 
   // Redis's one command thread: when it is next free (µs)
   private redisFreeAt = 0;
@@ -380,11 +378,11 @@ export class CacheAside {
     this.store(k, c, req.vlen, req.ttlMs, elapsedUs);
   }
 
-  private store(k: number, c: number, vlen: number, ttlMs: number, deltaUs: number): void {
+  private store(k: number, c: number, vlen: number, ttlMs: number, deltaUs: number, jitter = true): void {
     const m = this.mit[c];
     const now = this.sim.now;
     let redisTtl = ttlMs;
-    if (ttlMs > 0 && m.kind === MIT_TTL_JITTER) redisTtl = ttlMs = Math.max(1, Math.round(ttlMs * (1 + m.jitter * (2 * this.rngJitter.next() - 1))));
+    if (ttlMs > 0 && jitter && m.kind === MIT_TTL_JITTER) redisTtl = ttlMs = Math.max(1, Math.round(ttlMs * (1 + m.jitter * (2 * this.rngJitter.next() - 1))));
     if (ttlMs > 0 && m.kind === MIT_SWR) redisTtl = ttlMs + Math.round(m.staleUs / 1000);
     this.expAt[k] = ttlMs > 0 ? now + ttlMs * 1000 : Infinity;
     this.delta[k] = deltaUs;
@@ -425,19 +423,14 @@ export class CacheAside {
     this.redisFreeAt = Math.max(this.redisFreeAt, this.server.downUntil);
   }
 
-  /** Loads each cache-aside class's hottest `fraction` of keys now (a warm-up job; no database load modelled). */
-  prewarm(fraction: number): void {
-    const req = this.scratch;
-    this.prewarmKeys?.(fraction, (k, c, index) => {
-      this.ensureKey(k);
-      req.t = this.sim.now;
-      req.key = k;
-      req.cls = c;
-      req.index = index;
-      req.phase = 0;
-      this.source.fill(req);
-      this.store(k, c, req.vlen, req.ttlMs, this.app.service[this.app.queryKind[c]].mean);
-    });
+  /**
+   * The fill of one prewarmed key (RedisServer.warm chooses the keys and their remaining TTL): stored as
+   * if a client had filled it `ttl − ttlMs` ago after a query of the class's mean duration. ttl-jitter is
+   * not applied again (the remaining TTL is already spread); stale-while-revalidate adds its stale window.
+   */
+  prewarmStore(k: number, c: number, vlen: number, ttlMs: number): void {
+    this.ensureKey(k);
+    this.store(k, c, vlen, ttlMs, this.app.service[this.app.queryKind[c]].mean, false);
   }
 
   // ============================== slots and arrays ==============================

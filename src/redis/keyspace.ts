@@ -162,6 +162,10 @@ export class Keyspace {
   lruOf(key: number): number {
     return this.dbs[this.dbOf(key)].all[2 * this.rec[key * REC + R_ALLPOS] + 1];
   }
+  /** Sets the `lru` field of an existing key (prewarm: the idle time or counter a warm server would show). */
+  setLru(key: number, lru: number): void {
+    this.dbs[this.dbOf(key)].all[2 * this.rec[key * REC + R_ALLPOS] + 1] = lru;
+  }
   expireAtOf(key: number): number {
     return this.expireAt[key];
   }

@@ -2,22 +2,22 @@ import type { Rng, Streams } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
 import { US_PER_MS } from "../core/time.ts";
 import type { RedisConfig } from "./config.ts";
-import { HASHTABLE_MAX_LOAD_FACTOR, RESIZE_AVOID, RESIZE_ENABLE, type ExpandAllowed } from "./dict.ts";
+import { DICT_FORCE_RESIZE_RATIO, DICT_HT_INITIAL_SIZE, HASHTABLE_MAX_LOAD_FACTOR, RESIZE_AVOID, RESIZE_ENABLE, type DictModel, type ExpandAllowed } from "./dict.ts";
 import { EVICT_FAIL, EVICT_OK, performEvictions } from "./evict.ts";
 import { activeExpireCycle, CYCLE_FAST, CYCLE_SLOW, ExpireState } from "./expire.ts";
 import { Keyspace, NO_KEY, R_ALLPOS, R_META, R_VALLEN, R_VOLPOS, REC, type Db } from "./keyspace.ts";
-import { lfuInitial, lfuTimeInMinutes, updateLFU } from "./lfu.ts";
-import { lruClockAt } from "./lru.ts";
+import { LfuWarmState, lfuInitial, lfuSteadyCounter, lfuTimeInMinutes, updateLFU } from "./lfu.ts";
+import { lruClockAt, lruStampIdle, lruWarmIdleS, lruWarmPresence, randomWarmPresence } from "./lru.ts";
 import { MemoryModel, memoryUsage, stringEncoding } from "./memory.ts";
 import { OptIndex } from "./opt.ts";
-import { POLICIES, SCORE_EXACT_LRU, SCORE_LFU, SCORE_OPT, sharesIntegers } from "./policies.ts";
+import { CAND_ALLKEYS, POLICIES, SCORE_EXACT_LRU, SCORE_LFU, SCORE_LRU, SCORE_OPT, SCORE_RANDOM, sharesIntegers } from "./policies.ts";
 import { EvictionPool } from "./pool.ts";
 import { Stats } from "./stats.ts";
 import { delProtoBytes, setProtoBytes, type Persistence } from "./persistence.ts";
 
-const CMD_GET = 1;
-const CMD_SET = 2;
-const CMD_DEL = 4;
+export const CMD_GET = 1;
+export const CMD_SET = 2;
+export const CMD_DEL = 4;
 
 export const WRITE_OK = 0;
 export const WRITE_OOM = 1;
@@ -30,6 +30,17 @@ export const WRITE_MISCONF = 2;
  * Only the time two tables coexist depends on it (redis-model.md §13, "may abstract" 3).
  */
 export const CRON_REHASH_BUCKETS = 20_000;
+
+/** The keys of one prewarm, hottest first (see RedisServer.warm). */
+export interface WarmKeys {
+  key: number[];
+  /** requests per second to the key */
+  rate: number[];
+  /** value bytes of a SET of it now */
+  vlen: number[];
+  /** the TTL (ms) a SET of it now would carry, 0 = none */
+  ttlMs: number[];
+}
 
 /**
  * One modelled Redis 7.0 server: keyspace, memory, eviction, expiry. Commands are methods taking integer
@@ -80,6 +91,8 @@ export class RedisServer {
   exceededSince = -1;
   readonly rngEvict: Rng;
   readonly rngLfu: Rng;
+  /** Draws of the prewarm: which keys of the steady state are present, their idle times, counters and TTLs. */
+  readonly rngWarm: Rng;
   private readonly expandAllowed: ExpandAllowed;
   private readonly cronKind: number;
   private readonly bgEvictKind: number;
@@ -110,6 +123,7 @@ export class RedisServer {
     this.stats.used_memory_peak = this.used;
     this.rngEvict = streams.get("evict");
     this.rngLfu = streams.get("lfu");
+    this.rngWarm = streams.get("prewarm");
 
     this.lruclock = lruClockAt(0);
     // server.c dictExpandAllowed: near maxmemory a DB dict may run up to 1.618 keys per slot before it grows.
@@ -229,6 +243,150 @@ export class RedisServer {
     const ks = this.ks;
     if (!ks.exists(key)) return -1;
     return memoryUsage(this.mem.A, ks.keyLenOf(key), ks.valLenOf(key), ks.encOf(key));
+  }
+
+  // ============================== prewarm ==============================
+
+  /**
+   * A prewarm (the `prewarm` event, or `restart` with `keys:`): loads `keys` (hottest first; keys that
+   * exist already are left as they are) in the state a server that had been serving this traffic for a
+   * while would hold them, without ever passing maxmemory, so the load itself never evicts a key and never
+   * meets an OOM error (under noeviction and volatile-* too). `load(i, ttlMs)` sends the SET of key i
+   * with the TTL given (the caller's own SET: a plain one, or the cache-aside client's fill).
+   *
+   * - Which keys: where everything fits, all of them. Otherwise the steady state of the policy under
+   *   independent requests at each key's rate: allkeys-lru and exact-lru by Che's approximation,
+   *   allkeys-random by its random-eviction counterpart (lru.ts), allkeys-lfu with decay by the counter
+   *   chain of lfu.ts; each key is drawn present with its probability, the characteristic time chosen so
+   *   that the present keys fill memory. noeviction, volatile-*, volatile-ttl, opt and LFU without decay
+   *   keep the hottest keys (a server that never evicts a key it still reads, or one whose counters only
+   *   grow, holds the most popular ones; volatile-* can only evict keys with a TTL, and which of those a
+   *   warm server holds depends on the mix of TTL and non-TTL keys, which we do not model).
+   *   Then, hottest first, each drawn key is stored until the next one would not fit under maxmemory
+   *   (its bytes, its TTL entry, and the bucket arrays it would make grow, as Redis would grow them).
+   * - Their state: LRU idle times and LFU counters as the steady state has them (lru.ts, lfu.ts), set
+   *   directly, as RESTORE … IDLETIME / FREQ and an RDB load do (object.c objectSetLRUOrLFU).
+   * - TTLs: a key with a TTL was stored some time ago: its remaining TTL is uniform in (0, ttl] (the
+   *   residual life of a key refilled on each expiry, for a key read often enough to be refilled at once),
+   *   so the loaded keys do not all expire together.
+   * Simplifications: requests are treated as independent draws at a fixed rate per key (the generator's
+   * popularity is exactly that); a key's TTL does not lower its chance to be present (a rarely read key
+   * whose TTL ran out would be absent in a real warm cache); with a prewarm of part of the keys (keys:
+   * 20 %) the steady state is that of those keys alone. `commands` (CMD_* bits): the commands the
+   * workload sends; room is left for the latency histograms of those that have not run yet (a warm server
+   * has them), so that the first GET after the load does not take used_memory past maxmemory either.
+   * Returns the number of keys loaded.
+   */
+  warm(keys: WarmKeys, load: (i: number, ttlMs: number) => void, commands = 0): number {
+    const n = keys.key.length;
+    const ks = this.ks;
+    const rng = this.rngWarm;
+    const nowMs = Math.floor(this.sim.now / US_PER_MS);
+    let reserve = 0;
+    for (const bit of [CMD_GET, CMD_DEL]) if ((commands & bit) !== 0 && (this.commandsSeen & bit) === 0) reserve += this.mem.histogramBytes;
+    const allkeys = this.candidates === CAND_ALLKEYS;
+    const lfuDecays = this.lfu && this.cfg.lfuDecayTime > 0;
+    const lfuState = this.lfu ? new LfuWarmState(this.cfg.lfuDecayTime) : null;
+    const counter = this.lfu ? new Uint8Array(n) : null;
+    if (counter !== null) for (let i = 0; i < n; i++) counter[i] = lfuSteadyCounter(keys.rate[i], this.cfg.lfuLogFactor, this.cfg.lfuDecayTime);
+    // the steady state's presence probability of key i for a characteristic time t (s)
+    let presence: ((i: number, t: number) => number) | null = null;
+    if (allkeys && (this.scoreKind === SCORE_LRU || this.exactLru)) presence = (i, t) => lruWarmPresence(keys.rate[i], t);
+    else if (allkeys && this.scoreKind === SCORE_RANDOM) presence = (i, t) => randomWarmPresence(keys.rate[i], t);
+    else if (allkeys && lfuDecays) presence = (i, t) => lfuState!.presence(keys.rate[i], counter![i] - 5, t);
+    let t = Infinity;
+    if (presence !== null && this.maxmemory !== 0) {
+      const bytes = new Float64Array(n);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        if (ks.exists(keys.key[i])) continue;
+        bytes[i] = this.keyBytesFor(keys.key[i], keys.vlen[i]) + (keys.ttlMs[i] > 0 ? this.mem.ttlEntry : 0);
+        total += bytes[i];
+      }
+      const budget = this.maxmemory - this.used - reserve;
+      if (total > budget) {
+        const p = presence;
+        const filled = (tt: number) => {
+          let s = 0;
+          for (let i = 0; i < n; i++) if (bytes[i] > 0) s += bytes[i] * p(i, tt);
+          return s;
+        };
+        let lo = 1e-3, hi = 1e9;
+        if (filled(hi) < budget) presence = null; // (LFU: memory would not fill; keep the hottest)
+        else {
+          while (hi / lo > 1.0001) {
+            const mid = Math.sqrt(lo * hi);
+            if (filled(mid) > budget) hi = mid;
+            else lo = mid;
+          }
+          t = lo;
+        }
+      }
+    }
+    const nowMin = lfuTimeInMinutes(nowMs);
+    const ordered: number[] = [];
+    const idle: number[] = [];
+    let loaded = 0;
+    for (let i = 0; i < n; i++) {
+      const k = keys.key[i];
+      if (ks.exists(k)) continue;
+      if (presence !== null && t !== Infinity && rng.next() >= presence(i, t)) continue;
+      const ttl = keys.ttlMs[i] > 0 ? Math.max(1, Math.ceil((1 - rng.next()) * keys.ttlMs[i])) : 0;
+      if (this.maxmemory !== 0 && this.used + reserve + this.warmCost(k, keys.vlen[i], ttl > 0) > this.maxmemory) break;
+      load(i, ttl);
+      if (!ks.exists(k)) break; // refused (MISCONF)
+      loaded++;
+      const u = rng.next();
+      let field: number;
+      if (lfuState !== null) field = lfuState.field(keys.rate[i], counter![i], t, nowMin, u);
+      else {
+        const idleMs = Math.round(lruWarmIdleS(keys.rate[i], t, u) * 1000);
+        field = lruStampIdle(this.lruclock, nowMs, idleMs);
+        if (this.exactLru) {
+          ordered.push(k);
+          idle.push(idleMs);
+        }
+      }
+      ks.setLru(k, field);
+    }
+    if (this.exactLru) {
+      // the exact LRU list in order of last use: the longest idle at the tail
+      const order = ordered.map((_, j) => j).sort((a, b) => idle[b] - idle[a]);
+      for (const j of order) ks.lruMoveToHead(ordered[j]);
+    }
+    return loaded;
+  }
+
+  /** used_memory bytes of key `key` with a `vlen`-byte value (not an integer), without its TTL entry. */
+  private keyBytesFor(key: number, vlen: number): number {
+    return this.mem.keyBytes(this.ks.keyLenOf(key), vlen, stringEncoding(vlen, false, -1, this.sharedIntegers));
+  }
+
+  /**
+   * At most what `set(key, vlen, -1, ttl)` of a key that does not exist would add to used_memory now
+   * (setKey's allocations and dict growth as expandAllowed would allow it, and SET's latency histogram
+   * on its first call); a rehash step's freeing is not counted, so it never underestimates.
+   */
+  private warmCost(key: number, vlen: number, ttl: boolean): number {
+    const db = this.ks.dbs[this.ks.dbOf(key)];
+    const bytes = this.keyBytesFor(key, vlen);
+    const entry = this.mem.objectSize ? 0 : this.mem.A(24);
+    let cost = bytes + this.dictGrowth(db.main, this.used + bytes - entry);
+    if (ttl) cost += this.dictGrowth(db.expires, this.used + cost) + this.mem.ttlEntry;
+    if ((this.commandsSeen & CMD_SET) === 0) cost += this.mem.histogramBytes;
+    return cost;
+  }
+
+  /** Bytes dict.add would allocate now (DictModel.add with this server's expandAllowed), at used_memory `usedAt`. */
+  private dictGrowth(d: DictModel, usedAt: number): number {
+    if (d.size0 === 0) return d.slotBytes * DICT_HT_INITIAL_SIZE;
+    if (d.rehashIdx >= 0 || d.used < d.size0) return 0;
+    const ratio = d.used / d.size0;
+    if (!(this.resizePolicy === RESIZE_ENABLE || Math.floor(ratio) > DICT_FORCE_RESIZE_RATIO)) return 0;
+    let next = DICT_HT_INITIAL_SIZE;
+    while (next < d.used + 1) next *= 2;
+    const more = d.slotBytes * next;
+    return ratio > HASHTABLE_MAX_LOAD_FACTOR || this.maxmemory === 0 || usedAt + more <= this.maxmemory ? more : 0;
   }
 
   // ============================== per-command sequence ==============================

@@ -91,18 +91,25 @@ export class Generator implements RequestSource {
   }
 
   /**
-   * Visits the hottest `fraction` of each bounded class's keys (by the current phase's
-   * popularity: Zipf and hot-set rank 0 first, after the offset), for a prewarm.
+   * Visits the hottest `fraction` of each bounded class's keys (by the current phase's popularity:
+   * Zipf and hot-set rank 0 first, after the offset), for a prewarm, with each key's request rate now
+   * (requests/s: the phase's rate × the class's share × the key's probability under its popularity) and
+   * the phase the rate belongs to (which also sizes the key's value).
    */
-  forHottest(fraction: number, visit: (key: number, cls: number, index: number) => void): void {
+  forHottest(fraction: number, visit: (key: number, cls: number, index: number, rate: number, phase: number) => void): void {
+    const p = this.plan.workload.phases[this.phaseIdx];
+    let shares = 0;
+    for (const c of this.classes) shares += c.phase.share;
     for (const c of this.classes) {
       const n = c.plan.keys;
       if (n < 0) continue;
       const m = Math.min(n, Math.round(fraction * n));
+      const classRate = shares > 0 && this.meanGapUs !== Infinity ? (p.rate * c.phase.share) / shares : 0;
+      const prob = keyProbability(c.phase.popularity, n, c.hotN);
       for (let r = 0; r < m; r++) {
         let index = r + c.offsetKeys;
         if (index >= n) index -= n;
-        visit(c.base + index, c.index, index);
+        visit(c.base + index, c.index, index, classRate * prob(r), this.phaseIdx);
       }
     }
   }
@@ -229,6 +236,21 @@ export class Generator implements RequestSource {
     const t = req.t;
     req.ttlMs = p.ttl.none ? 0 : p.ttl.at(hash01(this.plan.seed ^ 0x5bd1e995, c.index * 0x9e3779b1 + req.index, (t | 0) ^ Math.floor(t / 4294967296)));
   }
+}
+
+/** The probability of the key of 0-based rank `r` among `n` under popularity `pop` (as `rank` draws it). */
+function keyProbability(pop: Popularity, n: number, hotN: number): (r: number) => number {
+  if (pop.kind === POP_ZIPF) {
+    let h = 0;
+    for (let r = n; r >= 1; r--) h += Math.pow(r, -pop.alpha);
+    const a = pop.alpha;
+    return (r) => Math.pow(r + 1, -a) / h;
+  }
+  if (pop.kind === POP_HOTSET && hotN < n) {
+    const hot = pop.hotShare / hotN, cold = (1 - pop.hotShare) / (n - hotN);
+    return (r) => (r < hotN ? hot : cold);
+  }
+  return () => 1 / n;
 }
 
 /**
