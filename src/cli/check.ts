@@ -5,8 +5,10 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { simInit } from "./init.ts";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
-import { TIMESERIES_COLUMNS } from "../metrics/columns.ts";
-import { CHECKS, checkRisks, type Risk } from "../plan/check.ts";
+import { isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { timeseriesColumns } from "../metrics/columns.ts";
+import { CHECKS, checkRisks, steadyNote, type HerdStat, type Risk } from "../plan/check.ts";
+import { fmtDuration } from "../report/format.ts";
 import { runPlanYielding } from "../run.ts";
 import { pause } from "./interrupt.ts";
 import { Progress } from "./progress.ts";
@@ -31,6 +33,8 @@ export interface CheckArgs {
 
 export interface CheckOutcome {
   risks: Risk[];
+  /** Lines that are not risks: why there is no steady state to judge the eviction rules on. */
+  notes: string[];
   text: string;
 }
 
@@ -61,25 +65,73 @@ export async function simCheckAsync(args: CheckArgs): Promise<CheckOutcome> {
   }
 }
 
+/**
+ * The classes whose TTL sim init inferred from INFO's avg_ttl (its comment says so: "2 × avg_ttl", or
+ * the stated default when avg_ttl is 0) and that --set left as written: a mean over keys written over
+ * time, not one TTL that production's keys share, so it raises no synchronized-ttl risk. This covers
+ * `check --info/--conf` (the scenario sim init writes) and a scenario file written by sim init.
+ */
+export function inferredTtlClasses(text: string, classes: readonly { ttl?: unknown }[]): Set<number> {
+  const out = new Set<number>();
+  let doc;
+  try {
+    doc = parseDocument(text);
+  } catch {
+    return out;
+  }
+  const seq = doc.getIn(["workload", "classes"], true);
+  if (!isSeq(seq)) return out;
+  seq.items.forEach((item, i) => {
+    if (!isMap(item)) return;
+    const ttl = item.get("ttl", true);
+    if (isScalar(ttl) && /\bavg_ttl\b/.test(ttl.comment ?? "") && String(classes[i]?.ttl) === String(ttl.value)) out.add(i);
+  });
+  return out;
+}
+
 export async function simCheck(args: CheckArgs): Promise<CheckOutcome> {
   if (!args.scenario) throw new InputError("sim check: name a scenario (sim check scenarios/x.yaml) or give --conf redis.conf --info info.txt");
   const loaded = loadScenarioFile(args.scenario, args.set ?? []);
   const plan = compile(loaded.scenario);
-  const memory: { t: number; used: number }[] = [];
-  const ti = TIMESERIES_COLUMNS.findIndex((c) => c.name === "time_s");
-  const ui = TIMESERIES_COLUMNS.findIndex((c) => c.name === "used_memory");
+  // the timeseries, column by column (the rules read memory, keys, and the database's columns around events)
+  const names = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name as string);
+  const cols: number[][] = names.map(() => []);
+  const onRow = (row: number[]) => {
+    for (let i = 0; i < cols.length; i++) cols[i].push(row[i]);
+  };
+  // herds by class and cause (herds.csv's rows, summed as they come)
+  const herdStats = new Map<string, HerdStat>();
+  const onHerd = plan.app
+    ? (h: { cls: number; cause: string; size: number }) => {
+        const k = `${h.cls}/${h.cause}`;
+        let st = herdStats.get(k);
+        if (!st) herdStats.set(k, (st = { cls: h.cls, cause: h.cause, count: 0, max: 0, queries: 0 }));
+        st.count++;
+        st.queries += h.size;
+        if (h.size > st.max) st.max = h.size;
+      }
+    : undefined;
   const progress = new Progress(`check ${loaded.name}`, Boolean(args.quiet));
-  const onRow = (row: number[]) => memory.push({ t: row[ti], used: row[ui] });
-  const summary = (await runPlanYielding(plan, { name: loaded.name, onRow, pause, onProgress: (n, d, k) => progress.update(n, d, k) })).summary;
+  const result = await runPlanYielding(plan, { name: loaded.name, onRow, onHerd, pause, onProgress: (n, d, k) => progress.update(n, d, k) });
   progress.done();
-  const risks = checkRisks({ scenario: loaded.scenario, plan, summary, memory });
+  const summary = result.summary;
+  const series = Object.fromEntries(names.map((name, i) => [name, cols[i]]));
+  const memory = cols[names.indexOf("time_s")].map((t, i) => ({ t, used: cols[names.indexOf("used_memory")][i] }));
+  const inferredTtl = inferredTtlClasses(readFileSync(loaded.file, "utf8"), (loaded.scenario.workload.classes ?? []) as { ttl?: unknown }[]);
+  const input = { scenario: loaded.scenario, plan, summary, memory, series, classes: result.classes, herds: plan.app ? [...herdStats.values()] : undefined, inferredTtl };
+  const risks = checkRisks(input);
+  const note = steadyNote(input);
+  const notes = note ? [note] : [];
   const high = risks.filter((r) => r.severity === "high").length;
+  const warm = Number(summary.warmup_s);
+  const steadyWords = summary.steady_state === "reached" ? `; steady state ${warm > 0 ? `after a ${fmtDuration(warm)} warm-up` : "from the start"}` : "";
   const lines = [
-    `# sim check: ${loaded.name} (${CHECKS.length} checks, ${summary.duration_s} s simulated)`,
+    `# sim check: ${loaded.name} (${CHECKS.length} checks, ${fmtDuration(Number(summary.duration_s))} simulated${steadyWords})`,
     ...risks.map((r) => `${r.severity.toUpperCase().padEnd(6)} ${r.id}: ${r.message}`),
+    ...notes.map((x) => `note   ${x}`),
     risks.length === 0 ? "ok: no risk found" : `${high} high, ${risks.length - high} medium`,
   ];
-  return { risks, text: lines.join("\n") };
+  return { risks, notes, text: lines.join("\n") };
 }
 
 export const checkCommand = (setCode: (c: number) => void): CommandModule<object, CheckArgs> => ({
