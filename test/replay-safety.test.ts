@@ -200,7 +200,7 @@ describe.skipIf(!hasRedisServer)("sim replay and sim calibrate leave a real serv
       });
       const config0 = await configOf(redis.url);
       const out = join(base, "b-out");
-      const res = await sim(["replay", SHORT, "--redis", redis.url, "--out", out, "--flush", "--quiet"]).done;
+      const res = await sim(["replay", SHORT, "--redis", redis.url, "--out", out, "--flush", "--allow-allocator-mismatch", "--quiet"]).done;
       expect(res.code).toBe(0);
       expect(res.stderr).toContain(`sim: --flush: deleting 1 235 keys in db0, db3 of 127.0.0.1:${redis.port}`);
       expect(readFileSync(join(out, "summary.csv"), "utf8")).toMatch(/allkeys-lru/);
@@ -212,7 +212,7 @@ describe.skipIf(!hasRedisServer)("sim replay and sim calibrate leave a real serv
     await withRedis(SERVER_CONF, async (redis) => {
       const config0 = await configOf(redis.url);
       const parent = mkdtempSync(join(base, "c-"));
-      const child = sim(["replay", LONG, "--redis", redis.url, "--out", join(parent, "out"), "--flush", "--quiet"]);
+      const child = sim(["replay", LONG, "--redis", redis.url, "--out", join(parent, "out"), "--flush", "--allow-allocator-mismatch", "--quiet"]);
       await untilConfigured(redis.url);
       await sleep(2000);
       const sentAt = performance.now();
@@ -230,7 +230,7 @@ describe.skipIf(!hasRedisServer)("sim replay and sim calibrate leave a real serv
     await withRedis([...SERVER_CONF, "--requirepass", "s3cret"], async (redis) => {
       const withPass = `redis://:s3cret@127.0.0.1:${redis.port}`;
       const out = join(base, "d-out");
-      const ok = await sim(["replay", SHORT, "--redis", withPass, "--out", out, "--flush"]).done;
+      const ok = await sim(["replay", SHORT, "--redis", withPass, "--out", out, "--flush", "--allow-allocator-mismatch"]).done;
       expect(ok.code).toBe(0);
       expect(ok.stdout + ok.stderr).not.toContain("s3cret");
       const files = filesUnder(out);
@@ -264,7 +264,7 @@ describe.skipIf(!hasRedisServer)("sim replay and sim calibrate leave a real serv
   it("(f) the server killed mid-replay: exit 2, one line saying so, no result", async () => {
     await withRedis(SERVER_CONF, async (redis) => {
       const parent = mkdtempSync(join(base, "f-"));
-      const child = sim(["replay", LONG, "--redis", redis.url, "--out", join(parent, "out"), "--flush", "--quiet"]);
+      const child = sim(["replay", LONG, "--redis", redis.url, "--out", join(parent, "out"), "--flush", "--allow-allocator-mismatch", "--quiet"]);
       await untilConfigured(redis.url);
       await sleep(1000);
       process.kill(redis.pid, "SIGKILL");

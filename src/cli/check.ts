@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { simInit } from "./init.ts";
+import { FORCE_OPTION_SPEC } from "./common.ts";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
@@ -29,6 +30,7 @@ export interface CheckArgs {
   duration?: string;
   set?: string[];
   quiet?: boolean;
+  force?: boolean;
 }
 
 export interface CheckOutcome {
@@ -91,7 +93,7 @@ export function inferredTtlClasses(text: string, classes: readonly { ttl?: unkno
 
 export async function simCheck(args: CheckArgs): Promise<CheckOutcome> {
   if (!args.scenario) throw new InputError("sim check: name a scenario (sim check scenarios/x.yaml) or give --conf redis.conf --info info.txt");
-  const loaded = loadScenarioFile(args.scenario, args.set ?? []);
+  const loaded = loadScenarioFile(args.scenario, args.set ?? [], { force: args.force });
   const plan = compile(loaded.scenario);
   // the timeseries, column by column (the rules read memory, keys, and the database's columns around events)
   const names = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name as string);
@@ -146,6 +148,7 @@ export const checkCommand = (setCode: (c: number) => void): CommandModule<object
       .option("duration", { type: "string", describe: "with --conf/--info: how long to simulate (default 1h)" })
       .option("set", { type: "string", array: true, describe: "override a scenario field, as for sim run" })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing; only the exit code" })
+      .option("force", FORCE_OPTION_SPEC)
       .example("$0 check scenarios/late-night-pager.yaml", "flags noeviction + sessions without TTL, with the time writes fail")
       .example("$0 check --conf /etc/redis/redis.conf --info info.txt", "production's settings and traffic, as sim init reads them")
       .epilogue("Exit codes: 0 no high risk, 1 a high risk (gate a deploy on it), 2 bad input.") as Argv<CheckArgs>,

@@ -154,3 +154,9 @@ export function identityYaml(loaded: LoadedScenario): string {
   // no header comment (it names the output directory), no path-dependent fields
   return resolvedYaml(l, ".", loaded.scenario.seed).replace(/^(#.*\n)+/, "");
 }
+
+/** --force: the yargs option of every command that simulates (see src/scenario/bounds.ts). */
+export const FORCE_OPTION_SPEC = {
+  type: "boolean",
+  describe: "run a scenario that the size checks call merely large (hours of work, gigabytes of CSV); what cannot finish or fit is still refused",
+} as const;

@@ -7,7 +7,7 @@ import { loadScenarioFile, openTrace, traceScenario } from "../io/scenario-file.
 import { parseRedisUrl } from "../replay/connect.ts";
 import { replayPlan } from "../replay/replay.ts";
 import { compile } from "../scenario/compile.ts";
-import { defaultOutDir, runToDir } from "./common.ts";
+import { defaultOutDir, FORCE_OPTION_SPEC, runToDir } from "./common.ts";
 import { applySeed, type RunOutcome } from "./run.ts";
 
 export interface ReplayArgs {
@@ -19,6 +19,7 @@ export interface ReplayArgs {
   set?: string[];
   quiet?: boolean;
   allowAllocatorMismatch?: boolean;
+  force?: boolean;
 }
 
 /** Where a scenario's redis.allocator came from: a --set, the file, or the schema's default. */
@@ -61,7 +62,7 @@ export async function simReplay(
 ): Promise<RunOutcome> {
   const target = parseRedisUrl(args.redis); // a bad URL is one line before the scenario is even read
   const ext = extname(args.input).toLowerCase();
-  const loaded = ext === ".yaml" || ext === ".yml" ? loadScenarioFile(args.input, args.set ?? []) : traceScenario(args.input, args.set ?? []);
+  const loaded = ext === ".yaml" || ext === ".yml" ? loadScenarioFile(args.input, args.set ?? [], { force: args.force }) : traceScenario(args.input, args.set ?? [], { force: args.force });
   applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
   const dirPath = args.out ?? defaultOutDir(loaded.name, loaded.file, args.set, args.seed, "-replay");
@@ -124,6 +125,7 @@ export const replayCommand = (setCode: (c: number) => void): CommandModule<objec
         describe: "replay even when the server's size classes (probed) are not the scenario's redis.allocator: a warning instead of the refusal, recorded in replay.csv",
       })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
+      .option("force", FORCE_OPTION_SPEC)
       .example("$0 replay --redis redis://127.0.0.1:6379 --flush scenarios/policy-comparison.yaml", "the same workload as `sim run`, on a real server")
       .example("$0 replay --redis redis://127.0.0.1:6379 --flush --set redis.allocator=jemalloc-debian s.yaml", "Debian's/Ubuntu's redis-server package: its size classes")
       .example("$0 diff results/policy-comparison results/policy-comparison-replay", "then compare the two") as Argv<ReplayArgs>,

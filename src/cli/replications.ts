@@ -35,8 +35,8 @@ export function checkReplications(n: number | undefined): number {
 }
 
 /** Starts replications 2 … n (seeds base+1 …) in worker threads, each into <dir>/seed-<S>/; resolves to their summaries. */
-export function startReplications(scenario: string, sets: readonly string[], baseSeed: number, n: number, dir: string): Promise<Summary[]> {
-  const jobs = Array.from({ length: n - 1 }, (_, i) => ({ index: i, scenario, sets: [...sets], seed: (baseSeed + i + 1) % 2 ** 32, out: join(dir, `seed-${(baseSeed + i + 1) % 2 ** 32}`) }));
+export function startReplications(scenario: string, sets: readonly string[], baseSeed: number, n: number, dir: string, force = false): Promise<Summary[]> {
+  const jobs = Array.from({ length: n - 1 }, (_, i) => ({ index: i, scenario, sets: [...sets], seed: (baseSeed + i + 1) % 2 ** 32, out: join(dir, `seed-${(baseSeed + i + 1) % 2 ** 32}`), force }));
   const out: Summary[] = new Array(jobs.length);
   // one core is this thread's (the first replication)
   const threads = Math.max(1, Math.min(jobs.length, availableParallelism() - 1));

@@ -7,7 +7,7 @@ import { pause } from "./interrupt.ts";
 import { CsvStream, csv } from "../io/output.ts";
 import { CLASS_COLUMNS, HERD_COLUMNS, timeseriesColumns } from "../metrics/columns.ts";
 import { compile, EV_CRASH } from "../scenario/compile.ts";
-import { defaultOutDir, runToDir } from "./common.ts";
+import { defaultOutDir, FORCE_OPTION_SPEC, runToDir } from "./common.ts";
 import { checkReplications, combineReplications, startReplications } from "./replications.ts";
 export { infoText, type RunOutcome } from "./info-text.ts";
 import type { RunOutcome } from "./info-text.ts";
@@ -20,6 +20,8 @@ export interface RunArgs {
   quiet?: boolean;
   /** Render charts/*.svg and *.png next to the CSVs (the CLI's default; off unless asked in the API). */
   charts?: boolean;
+  /** Run a merely large scenario anyway (src/scenario/bounds.ts). */
+  force?: boolean;
   /** Independent seeds to run (the first is the scenario's): steady figures with intervals across them. */
   replications?: number;
 }
@@ -27,7 +29,7 @@ export interface RunArgs {
 
 /** `sim run`: load, validate, simulate, write the run directory atomically. */
 export async function simRun(args: RunArgs, log: (s: string) => void = () => {}): Promise<RunOutcome> {
-  const loaded = loadScenarioFile(args.scenario, args.set ?? []);
+  const loaded = loadScenarioFile(args.scenario, args.set ?? [], { force: args.force });
   applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
   const replications = checkReplications(args.replications);
@@ -43,7 +45,7 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
     };
     const opts: RunOptions = { name: loaded.name, onRow: row, onProgress, pause };
     // the other replications run in worker threads meanwhile, into replications/seed-<S>/
-    const others = replications > 1 ? startReplications(args.scenario, args.set ?? [], loaded.scenario.seed, replications, dir.path("replications")) : null;
+    const others = replications > 1 ? startReplications(args.scenario, args.set ?? [], loaded.scenario.seed, replications, dir.path("replications"), Boolean(args.force)) : null;
     let herds: CsvStream | null = null;
     if (plan.app) {
       // herds.csv: the stampedes (herds of two or more queries); classes.csv counts every herd
@@ -83,6 +85,8 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
 
 export function applySeed(loaded: LoadedScenario, seed: number | undefined): void {
   if (seed === undefined) return;
+  // yargs reads `--seed ''` (and `--seed abc`) as NaN
+  if (typeof seed !== "number" || Number.isNaN(seed)) throw new InputError(`--seed: give a whole number from 0 to 4294967295`);
   if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new InputError(`--seed ${seed}: must be a whole number from 0 to 4294967295`);
   loaded.scenario.seed = seed;
 }
@@ -101,6 +105,7 @@ export const runCommand = (setCode: (c: number) => void): CommandModule<object, 
         describe: "override a scenario field by its path, e.g. --set redis.maxmemory=64mb (repeatable)",
       })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing but errors" })
+      .option("force", FORCE_OPTION_SPEC)
       .option("replications", {
         alias: "r",
         type: "number",

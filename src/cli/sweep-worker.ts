@@ -14,6 +14,8 @@ export interface PointJob {
   out: string;
   /** a replication's seed (sim run --replications) */
   seed?: number;
+  /** --force (src/scenario/bounds.ts) */
+  force?: boolean;
 }
 
 export interface PointDone {
@@ -28,7 +30,7 @@ export interface PointDone {
 
 parentPort!.on("message", async (job: PointJob) => {
   try {
-    const o = await simRun({ scenario: job.scenario, set: job.sets, out: job.out, quiet: true, charts: false, seed: job.seed });
+    const o = await simRun({ scenario: job.scenario, set: job.sets, out: job.out, quiet: true, charts: false, seed: job.seed, force: job.force });
     parentPort!.postMessage({ index: job.index, ok: true, wallSeconds: o.wallSeconds, summary: o.summary } satisfies PointDone);
   } catch (e) {
     parentPort!.postMessage({ index: job.index, ok: false, input: e instanceof InputError, error: (e as Error).message } satisfies PointDone);

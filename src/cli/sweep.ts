@@ -6,7 +6,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { parse as parseYaml } from "yaml";
 import { cut, InputError } from "../errors.ts";
 import { checkOutDir, cleanStalePartials, makeDir, MARKER, markerText, readMarker } from "../io/output.ts";
-import { checkName, fingerprint, identityYaml } from "./common.ts";
+import { checkName, FORCE_OPTION_SPEC, fingerprint, identityYaml } from "./common.ts";
 import { interruptedBy, setInterruptMessage, throwIfInterrupted } from "./interrupt.ts";
 import { runInWorkers } from "./pool.ts";
 import { fmtDuration } from "../report/format.ts";
@@ -28,6 +28,7 @@ export interface SweepArgs {
   jobs?: number;
   shard?: string;
   quiet?: boolean;
+  force?: boolean;
 }
 
 export interface SweepOutcome {
@@ -56,7 +57,7 @@ interface Manifest {
 
 export async function simSweep(args: SweepArgs, log: (s: string) => void = () => {}): Promise<SweepOutcome> {
   const start = performance.now();
-  const loaded = loadScenarioFile(args.scenario);
+  const loaded = loadScenarioFile(args.scenario, [], { force: args.force });
   const sweep = loaded.scenario.sweep;
   if (!sweep) throw new InputError(`${args.scenario}: has no sweep: block (e.g. sweep: {redis.maxmemory-policy: [allkeys-lru, allkeys-lfu], redis.maxmemory: [32mb, 64mb]})`);
   const shard = args.shard !== undefined ? parseShard(args.shard) : null;
@@ -66,7 +67,7 @@ export async function simSweep(args: SweepArgs, log: (s: string) => void = () =>
   const all = sweepPoints(sweep);
   // every point must be a valid scenario: check them all before running any; each gets its fingerprint
   const fingerprints: Record<string, string> = {};
-  for (const p of all) fingerprints[p.dir] = fingerprint(loadScenarioFile(args.scenario, p.sets));
+  for (const p of all) fingerprints[p.dir] = fingerprint(loadScenarioFile(args.scenario, p.sets, { force: args.force }));
   const dir = args.out ?? join("results", `${checkName(loaded.name, loaded.file)}-sweep`);
   const base = parseYaml(identityYaml(loaded)) as Record<string, unknown>;
   delete base.sweep;
@@ -86,7 +87,7 @@ export async function simSweep(args: SweepArgs, log: (s: string) => void = () =>
       );
     process.stderr.write(`sweep ${label}: ${mine.length} points${resumed > 0 ? ` (${resumed} already finished, resumed)` : ""}, ${Math.min(jobs, Math.max(1, todo.length))} at a time\n`);
   }
-  const failures = await runPoints(todo, args.scenario, pointsDir, Math.min(jobs, Math.max(1, todo.length)), args.quiet ? null : label);
+  const failures = await runPoints(todo, args.scenario, pointsDir, Math.min(jobs, Math.max(1, todo.length)), args.quiet ? null : label, Boolean(args.force));
   writeSweepCsv(dir, all, Object.keys(sweep), fingerprints);
   if (shard === null) {
     // comparison charts (hit ratio against maxmemory per policy, evictions and OOM errors, …); loaded on
@@ -204,6 +205,7 @@ async function runPoints(
   pointsDir: string,
   jobs: number,
   label: string | null,
+  force = false,
 ): Promise<(SweepPoint & { error: string; input: boolean })[]> {
   if (todo.length === 0) return [];
   const failures: (SweepPoint & { error: string; input: boolean })[] = [];
@@ -228,7 +230,7 @@ async function runPoints(
   setInterruptMessage(KEPT);
   try {
     await runInWorkers(
-      todo.map((p) => ({ index: p.index, scenario, sets: p.sets, out: join(pointsDir, p.dir) })),
+      todo.map((p) => ({ index: p.index, scenario, sets: p.sets, out: join(pointsDir, p.dir), force })),
       jobs,
       (res) => {
         finished++;
@@ -274,6 +276,7 @@ export const sweepCommand = (setCode: (c: number) => void): CommandModule<object
       .option("jobs", { alias: "j", type: "number", describe: "points run at once, each in a worker thread (default: the number of cores)" })
       .option("shard", { type: "string", describe: "run only the i-th of n slices (i/n, e.g. 2/8); combine the shards with sim merge" })
       .option("quiet", { alias: "q", type: "boolean", describe: "no progress, no summary" })
+      .option("force", FORCE_OPTION_SPEC)
       .example("$0 sweep scenarios/policy-sweep.yaml", "8 policies × 4 sizes, on every core")
       .example("$0 sweep scenarios/policy-sweep.yaml --jobs 1", "one point at a time")
       .example("$0 sweep scenarios/policy-sweep.yaml --shard 3/8 --out results/shard-3", "the third of 8 slices (one machine's share)")
