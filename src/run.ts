@@ -13,6 +13,7 @@ import { OP_CACHE_GET, OP_DEL, OP_GET, Request, type KeyRegistry, type RequestSo
 import type { TraceBatch, TraceReader } from "./workload/trace.ts";
 import { materialize } from "./workload/materialize.ts";
 import { InputError } from "./errors.ts";
+import { HARD_ROWS } from "./scenario/bounds.ts";
 import { SeriesBuffer, steadyColumns, steadyState } from "./metrics/steady.ts";
 import { MAX_VALUE_BYTES } from "./scenario/schema.ts";
 
@@ -279,7 +280,9 @@ export class Runner {
   private advance(t: number): boolean {
     if (t >= this.plan.durationUs) return false;
     if (t < this.lastT) throw new Error(`requests out of time order at ${t} µs`);
+    if (t > this.maxTraceUs) this.tooLong(t);
     this.lastT = t;
+    this.server.nextRequestUs = t;
     const sim = this.sim;
     if (sim.nextEventTime() <= t) sim.advanceTo(t);
     else sim.now = t;
@@ -463,6 +466,23 @@ export class Runner {
     }
     this.counted(result);
     return true;
+  }
+
+  /**
+   * A trace without a duration runs to its last request; one that reaches further than HARD_ROWS
+   * timeseries rows (a corrupt timestamp, or seconds read as milliseconds) cannot be written: refused.
+   */
+  private get maxTraceUs(): number {
+    return this.plan.durationUs === Infinity ? HARD_ROWS * this.plan.intervalUs : Infinity;
+  }
+
+  private tooLong(t: number): never {
+    const years = t / US_PER_S / 31_557_600;
+    const span = years >= 2 ? `${+years.toPrecision(3)} years` : `${+(t / US_PER_S).toPrecision(3)} s`;
+    throw new InputError(
+      `the trace reaches ${span} after its first request: at output.interval ${this.plan.intervalUs / US_PER_S}s that is over ${HARD_ROWS.toExponential(0)} timeseries rows; ` +
+        `set duration (to stop earlier) or a longer output.interval, or check the trace's timestamps`,
+    );
   }
 
   /** Applies a batch of trace requests; false once the run's end is reached. */

@@ -42,13 +42,23 @@ function interrupt(args: string[], signal: NodeJS.Signals, ready: RegExp, cwd = 
   });
 }
 
-// 8 simulated hours at 200 requests/s: ~10 s of work, so a progress line appears before the end
+// 8 simulated hours at 200 requests/s (3 s of work), here at 2 000 requests/s: ~30 s, so the signal
+// arrives mid-simulation (a progress line appears at 2 s)
 const PAGER = join(process.cwd(), "scenarios/late-night-pager.yaml");
+const LONG = ["--set", "workload.rate=2000"];
 
 describe("Ctrl-C and SIGTERM", () => {
+  it("SIGINT while the charts are drawn stops within 1 s too, leaving no directory", async () => {
+    const d = tmp();
+    const r = await interrupt(["run", PAGER, "--out", join(d, "pager")], "SIGINT", /drawing \d+ charts/);
+    expect(r.code).toBe(130);
+    expect(r.ms).toBeLessThan(1000);
+    expect(readdirSync(d)).toEqual([]);
+  });
+
   it("SIGINT during a generated run stops it within 1 s: exit 130, 'interrupted; no result written', no directory, no partial", async () => {
     const d = tmp();
-    const r = await interrupt(["run", PAGER, "--out", join(d, "pager")], "SIGINT", /simulated/);
+    const r = await interrupt(["run", PAGER, ...LONG, "--out", join(d, "pager")], "SIGINT", /simulated/);
     expect(r.code).toBe(130);
     expect(r.ms).toBeLessThan(1000);
     expect(r.err).toMatch(/sim: interrupted; no result written\n$/);
@@ -61,7 +71,7 @@ describe("Ctrl-C and SIGTERM", () => {
     const first = sim(["run", "scenarios/late-night-pager.yaml", "--set", "duration=10m", "--out", out, "--no-charts", "--quiet"]);
     expect(first.code).toBe(0);
     const before = readFileSync(join(out, "summary.csv"), "utf8");
-    const r = await interrupt(["run", PAGER, "--out", out], "SIGTERM", /simulated/);
+    const r = await interrupt(["run", PAGER, ...LONG, "--out", out], "SIGTERM", /simulated/);
     expect(r.code).toBe(143);
     expect(r.ms).toBeLessThan(1000);
     expect(readFileSync(join(out, "summary.csv"), "utf8")).toBe(before);
@@ -70,7 +80,7 @@ describe("Ctrl-C and SIGTERM", () => {
 
   it("SIGINT during sim plan and sim sweep: exit 130 within 1 s; a sweep keeps finished points and leaves no partial one", async () => {
     const d = tmp();
-    const plan = await interrupt(["plan", PAGER, "--set", "redis.maxmemory-policy=allkeys-lru", "--target", "hit_ratio>=0.9"], "SIGINT", /simulated/, d);
+    const plan = await interrupt(["plan", PAGER, ...LONG, "--set", "redis.maxmemory-policy=allkeys-lru", "--target", "hit_ratio>=0.9"], "SIGINT", /simulated/, d);
     expect(plan.code).toBe(130);
     expect(plan.ms).toBeLessThan(1000);
     const out = join(d, "sweep");

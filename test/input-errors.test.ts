@@ -8,6 +8,9 @@ import { InputError } from "../src/errors.ts";
 import { loadScenarioFile } from "../src/io/scenario-file.ts";
 import { checkBounds, FORCE_FLAG, FORCE_OPTION, HARD_ROWS, SOFT_REQUESTS } from "../src/scenario/bounds.ts";
 import { parseScenario } from "../src/scenario/parse.ts";
+import { compile } from "../src/scenario/compile.ts";
+import { runPlanAsync } from "../src/run.ts";
+import { openTrace } from "../src/io/traces/index.ts";
 import { sweepPoints } from "../src/sweep/points.ts";
 
 /*
@@ -195,10 +198,33 @@ describe("trace times", () => {
     expect(oneLineError(await run(file(`workload: {trace: {path: ${k}, rate: 1e-300}}\n`)))).toMatch(/more than a million years apart/);
   });
 
-  // The model fast-forwards an idle gap one cron tick at a time (hz 10: 43 billion ticks for 136 years), so
-  // this run does not finish (10 minutes, SIGTERM ignored). The cron fast-forward is in src/run.ts / the
-  // model: reproduction in the report. A duration (e.g. duration: 10s) avoids it.
-  it.todo("an oracleGeneral trace with a 136-year gap (t = 0 then t = 2^32 − 1 s) runs in bounded time");
+  // Two requests 2^32 − 1 s apart (136 years). The server skips the cron ticks of an idle, quiescent
+  // stretch (RedisServer.idleTicks), so the gap costs only its timeseries rows: at output.interval 1h
+  // 1 193 047 rows; at the default 1 s over 1e8 rows, refused at once with one line.
+  it("an oracleGeneral trace with a 136-year gap (t = 0 then t = 2^32 − 1 s) runs in bounded time, or is refused for its rows", async () => {
+    const d = mkdtempSync(join(tmpdir(), "evictsim-gap-"));
+    const b = Buffer.alloc(48);
+    b.writeUInt32LE(1, 4);
+    b.writeUInt32LE(100, 12);
+    b.writeInt32LE(-1, 16);
+    b.writeInt32LE(-1, 20);
+    b.writeUInt32LE(4294967295, 24);
+    b.writeUInt32LE(2, 28);
+    b.writeUInt32LE(100, 36);
+    b.writeInt32LE(-1, 40);
+    b.writeInt32LE(-1, 44);
+    writeFileSync(join(d, "gap.oracleGeneral"), b);
+    const plan = (interval: string) => compile(parseScenario(`workload: {trace: {path: gap.oracleGeneral}}\noutput: {interval: ${interval}}\n`, { file: "gap.yaml" }));
+    const open = (p: ReturnType<typeof plan>) => openTrace({ ...p.workload.trace!, path: join(d, "gap.oracleGeneral") }, d);
+    const t0 = performance.now();
+    const hourly = plan("1h");
+    const r = await runPlanAsync(hourly, open(hourly));
+    expect(r.rows).toBe(1_193_047);
+    expect(r.summary.requests).toBe(2);
+    expect(performance.now() - t0).toBeLessThan(120_000);
+    const secondly = plan("1s");
+    await expect(runPlanAsync(secondly, open(secondly))).rejects.toThrow(/^the trace reaches 136 years after its first request: at output.interval 1s that is over 1e\+8 timeseries rows/);
+  }, 180_000);
 });
 
 describe("bounds: work estimated before running (src/scenario/bounds.ts)", () => {

@@ -90,14 +90,19 @@ const TITLE_X = 12; // px: title, subtitle and legend start here
 
 /** Builds every chart the columns allow, in a fixed order. */
 export function buildCharts(rows: readonly Row[], info: RunInfo, document: Document, options: ChartOptions = {}): ChartSpec[] {
+  return chartBuilders(rows, info, document, options).map((build) => build());
+}
+
+/** The run's charts as one function each, so that a caller can build them one at a time (and pause between). */
+export function chartBuilders(rows: readonly Row[], info: RunInfo, document: Document, options: ChartOptions = {}): (() => ChartSpec)[] {
   const { columns = rows.length > 0 ? Object.keys(rows[0]) : [], width = 800, height = 400 } = options;
   const has = (c: string) => columns.includes(c);
   const ctx = context(rows, info, document, width, height);
-  const charts: ChartSpec[] = [memoryChart(ctx), hitRatioChart(ctx), evictionsChart(ctx), keysChart(ctx)];
-  if (["db_queries_per_sec", "db_in_flight_peak", "db_queue_peak"].some(has)) charts.push(databaseChart(ctx, has));
-  if (["latency_p50_ms", "latency_p99_ms", "latency_p999_ms"].some(has)) charts.push(latencyChart(ctx, has));
-  if (["rdb_bgsave_in_progress", "cow_bytes", "rss_bytes"].some(has)) charts.push(forkChart(ctx, has));
-  if (["fsync_p99_ms", "write_latency_p99_ms"].some(has)) charts.push(fsyncChart(ctx, has));
+  const charts: (() => ChartSpec)[] = [() => memoryChart(ctx), () => hitRatioChart(ctx), () => evictionsChart(ctx), () => keysChart(ctx)];
+  if (["db_queries_per_sec", "db_in_flight_peak", "db_queue_peak"].some(has)) charts.push(() => databaseChart(ctx, has));
+  if (["latency_p50_ms", "latency_p99_ms", "latency_p999_ms"].some(has)) charts.push(() => latencyChart(ctx, has));
+  if (["rdb_bgsave_in_progress", "cow_bytes", "rss_bytes"].some(has)) charts.push(() => forkChart(ctx, has));
+  if (["fsync_p99_ms", "write_latency_p99_ms"].some(has)) charts.push(() => fsyncChart(ctx, has));
   return charts;
 }
 

@@ -5,7 +5,7 @@ import { Resvg } from "@resvg/resvg-js";
 import { parse } from "csv-parse/sync";
 import { JSDOM } from "jsdom";
 import { InputError } from "../errors.ts";
-import { buildCharts, type ChartSpec, type Row, type RunInfo } from "./charts.ts";
+import { buildCharts, chartBuilders, type ChartSpec, type Row, type RunInfo } from "./charts.ts";
 import { buildSweepCharts, type SweepTable } from "./sweep-charts.ts";
 
 /*
@@ -38,10 +38,27 @@ export function renderRunCharts(dir: string, options: RenderOptions = {}): strin
  * renderRunCharts, handing control to the host between charts (`pause`: Ctrl-C stops here too). The
  * PNGs are the slow part (~0.1 s each).
  */
-export async function renderRunChartsAsync(dir: string, options: RenderOptions & { pause?: () => Promise<void> } = {}): Promise<string[]> {
+export async function renderRunChartsAsync(
+  dir: string,
+  options: RenderOptions & { pause?: () => Promise<void>; onStart?: (charts: number) => void } = {},
+): Promise<string[]> {
+  const pause = options.pause ?? (() => Promise.resolve());
   const { rows, columns, info } = readRun(dir);
-  await options.pause?.();
-  return writeChartsAsync(dir, chartsFor(rows, info, columns), options);
+  await pause();
+  // each chart built on its own turn (Plot on jsdom takes ~0.1–0.3 s a chart): Ctrl-C is seen between
+  const { window } = new JSDOM("");
+  const charts: ChartSpec[] = [];
+  try {
+    const builders = chartBuilders(rows, info, window.document, { columns });
+    options.onStart?.(builders.length);
+    for (const build of builders) {
+      charts.push(build());
+      await pause();
+    }
+  } finally {
+    window.close();
+  }
+  return writeChartsAsync(dir, charts, options);
 }
 
 /**

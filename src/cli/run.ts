@@ -32,7 +32,7 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
   const loaded = loadScenarioFile(args.scenario, args.set ?? [], { force: args.force });
   applySeed(loaded, args.seed);
   const plan = compile(loaded.scenario);
-  const replications = checkReplications(args.replications);
+  const replications = checkReplications(args.replications ?? (loaded.scenario.replications > 1 ? loaded.scenario.replications : undefined));
   const dirPath = args.out ?? defaultOutDir(loaded.name, loaded.file, [...(args.set ?? []), ...(replications > 1 ? [`replications=${replications}`] : [])], args.seed);
   let chartsLine = "";
   // the rows, kept for the findings in the terminal summary (one small object per interval)
@@ -68,7 +68,13 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
           // loaded on demand: jsdom takes a second to load, which commands without charts should not pay;
           // rendered into the temporary directory, so a result never lacks its charts
           const { renderRunChartsAsync } = await import("../charts/render.ts");
-          const files = await renderRunChartsAsync(dir.tmp, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`), pause });
+          const files = await renderRunChartsAsync(dir.tmp, {
+            warn: (m) => process.stderr.write(`sim: warning: ${m}\n`),
+            pause,
+            onStart: (n) => {
+              if (!args.quiet) process.stderr.write(`${loaded.name}: drawing ${n} charts (SVG and PNG)…\n`);
+            },
+          });
           chartsLine = `charts: ${join(dirPath, "charts")}/ (${files.length / 2} charts, SVG and PNG)`;
         }
       : undefined,

@@ -30,7 +30,7 @@ export interface PointDone {
 
 parentPort!.on("message", async (job: PointJob) => {
   try {
-    const o = await simRun({ scenario: job.scenario, set: job.sets, out: job.out, quiet: true, charts: false, seed: job.seed, force: job.force });
+    const o = await simRun({ scenario: job.scenario, set: job.sets, out: job.out, quiet: true, charts: false, seed: job.seed, force: job.force, replications: 1 });
     parentPort!.postMessage({ index: job.index, ok: true, wallSeconds: o.wallSeconds, summary: o.summary } satisfies PointDone);
   } catch (e) {
     parentPort!.postMessage({ index: job.index, ok: false, input: e instanceof InputError, error: (e as Error).message } satisfies PointDone);

@@ -285,15 +285,32 @@ export function steadyState(s: Series, warmupS?: number): SteadyState {
 
 const FIELDS = ["t", "hits", "misses", "evicted", "expired", "oom", "used", "p50", "p99", "completed"] as const;
 
-/** The per-interval values a run keeps for the steady-state analysis (10 numbers an interval). */
+/** Most intervals kept for the analysis; beyond, neighbours are merged (see SeriesBuffer). */
+export const MAX_SERIES = 1 << 20;
+
+/**
+ * The per-interval values a run keeps for the steady-state analysis (10 numbers an interval). A run
+ * of more than MAX_SERIES intervals keeps every second one from then on (and so on, doubling): the
+ * counters are cumulative, so dropping a row merges two intervals exactly; latency percentiles are the
+ * later interval's (an approximation only runs of over a million intervals see).
+ */
 export class SeriesBuffer {
   n = 0;
   private cols: Float64Array[] = FIELDS.map(() => new Float64Array(256));
   private readonly latency: boolean;
+  private stride = 1;
+  private pending = 0;
+  private pendingCompleted = 0;
   constructor(latency: boolean) {
     this.latency = latency;
   }
   push(t: number, hits: number, misses: number, evicted: number, expired: number, oom: number, used: number, p50 = NaN, p99 = NaN, completed = 0): void {
+    this.pendingCompleted += completed;
+    if (++this.pending < this.stride) return;
+    this.pending = 0;
+    completed = this.pendingCompleted;
+    this.pendingCompleted = 0;
+    if (this.n === MAX_SERIES) this.halve();
     if (this.n === this.cols[0].length) this.cols = this.cols.map((c) => grownInto(c, new Float64Array(c.length * 2)));
     const i = this.n++;
     const c = this.cols;
@@ -308,6 +325,18 @@ export class SeriesBuffer {
     c[8][i] = p99;
     c[9][i] = completed;
   }
+  /** Keeps every second interval (merging neighbours); later intervals are kept one in 2× as many. */
+  private halve(): void {
+    const c = this.cols;
+    for (let i = 0; 2 * i + 1 < this.n; i++) {
+      const completions = c[9][2 * i] + c[9][2 * i + 1]; // completions add up
+      for (let f = 0; f < FIELDS.length; f++) c[f][i] = c[f][2 * i + 1];
+      c[9][i] = completions;
+    }
+    this.n = Math.floor(this.n / 2);
+    this.stride *= 2;
+  }
+
   series(): Series {
     const v = this.cols.map((c) => c.subarray(0, this.n));
     const s: Series = { t: v[0], hits: v[1], misses: v[2], evicted: v[3], expired: v[4], oom: v[5], used: v[6] };

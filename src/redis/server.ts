@@ -49,6 +49,9 @@ export interface WarmKeys {
  * command itself with lazy expiry and touch, then record the memory peak and run beforeSleep's fast
  * expire cycle when gated in. Commands take no simulated time.
  */
+/** Idle stretches shorter than this many cron ticks are run tick by tick (no skipping). */
+const IDLE_SKIP_MIN_TICKS = 100;
+
 export class RedisServer {
   readonly ks: Keyspace;
   readonly mem: MemoryModel;
@@ -583,7 +586,34 @@ export class RedisServer {
     // serverCron: save points, AOF rewrite trigger, the child's memory
     this.persistence?.cron();
     if (this.used > this.stats.used_memory_peak) this.stats.used_memory_peak = this.used;
-    this.sim.after(this.cronPeriodUs, this.cronKind);
+    this.sim.after(this.cronPeriodUs + this.idleTicks() * this.cronPeriodUs, this.cronKind);
+  }
+
+  /**
+   * The time of the next request (the runner sets it before each): a long stretch without requests
+   * (a gap in a trace: hours, or a corrupt 136 years) would otherwise cost one serverCron per tick.
+   * Redis runs them all; when the server is quiescent (no key with a TTL left to expire, no table being
+   * resized or rehashed, no background eviction, no persistence) every one of those ticks does nothing
+   * but decay the expired_stale_perc average, so they are skipped and that decay applied as they would
+   * have, up to the last tick before the request. The result is the same as running them; only the time
+   * it takes differs.
+   */
+  nextRequestUs = -1;
+
+  /** How many whole ticks before the next request can be skipped (0 unless the server is quiescent). */
+  private idleTicks(): number {
+    const period = this.cronPeriodUs;
+    const gap = this.nextRequestUs - this.sim.now;
+    if (gap < IDLE_SKIP_MIN_TICKS * period || this.ks.volatileKeys > 0 || this.persistence !== null || this.bgEvictionRunning || this.childActive) return 0;
+    for (const id of this.activeDbs) if (this.ks.dbs[id].main.rehashing || this.ks.dbs[id].expires.rehashing) return 0;
+    // the next tick runs at the last tick time before the request (the same grid of ticks)
+    const k = Math.floor(gap / period) - 1;
+    if (k <= 0) return 0;
+    // each skipped tick's slow expire cycle sampled nothing: stat_expired_stale_perc decays by 0.95
+    let v = this.stats.expired_stale_perc;
+    for (let i = 0; i < k && v > 0; i++) v = v * 0.95;
+    this.stats.expired_stale_perc = v;
+    return k;
   }
 
   /** Called by performEvictions when it stops on its time budget after spending `spentUs`. */

@@ -387,7 +387,7 @@ export function compile(sc: Scenario): Plan {
     sampling: frac(w.sampling),
     durationUs,
     intervalUs: micros(sc.output.interval),
-    warmupUs: warmupOf(sc.output as { warmup?: string | number }),
+    warmupUs: warmupOf(sc.output),
     redis: compileRedis(sc),
     workload: {
       kind: w.trace ? "trace" : "generated",

@@ -501,7 +501,16 @@ export const scenarioSchema = z
     database: databaseSection.optional(),
     events: z.array(event).optional(),
     workload,
-    output: z.object({ interval: duration().default("1s") }).strict().default({}),
+    output: z
+      .object({
+        interval: duration().default("1s"),
+        // the end of the warm-up: `auto` finds it from the run's series (MSER-5, metrics/steady.ts)
+        warmup: z.union([z.literal("auto"), duration(false)]).default("auto"),
+      })
+      .strict()
+      .default({}),
+    // independent seeds to run (sim run): steady figures with intervals across them
+    replications: int(1, 1000).default(1),
     /** `sim sweep`: scenario paths (as for --set) and the values to run each at; the product is run. */
     sweep: z
       .record(
