@@ -66,9 +66,9 @@ describe("lock with a dying holder (holder-failure 50 %, lock-ttl 200 ms)", () =
   const c = o.classes.hot;
 
   it("holders die, each death is a failed request of the class, and single flight still holds", () => {
-    expect(c.lock_holder_deaths).toBe(17);
+    expect(c.lock_holder_deaths).toBe(27);
     expect(c.errors).toBe(c.lock_holder_deaths); // the only way this class can fail (no timeouts)
-    expect(o.summary.app_errors).toBe(17);
+    expect(o.summary.app_errors).toBe(27);
     // 23 refills, each a herd of exactly one query: a dead holder sent none, its lock kept the others out
     expect(c.db_queries).toBe(23);
     expect(c.herds).toBe(23);
@@ -80,7 +80,7 @@ describe("lock with a dying holder (holder-failure 50 %, lock-ttl 200 ms)", () =
   });
 
   it("waiters wait out the dead holder's lock: p99.9 latency is at least the lock TTL", () => {
-    expect(c.latency_p999_ms).toBe(947.711);
+    expect(c.latency_p999_ms).toBe(946.175);
     expect(c.latency_p999_ms as number).toBeGreaterThanOrEqual(200);
     expect(o.summary.latency_max_ms as number).toBeGreaterThanOrEqual(200 + 40);
     // without deaths the same key's waiters wait one query (≈ 40 ms), never a lock TTL
@@ -108,9 +108,9 @@ describe("a lock TTL shorter than the query", () => {
     const short = simulate(shortLock("10ms")).classes.hot;
     const long = simulate(shortLock("200ms")).classes.hot;
     // 5 expiries in 30 s; with PX 10 ms a new holder every ~10 ms of the 50.5 ms query
-    expect([short.herds, short.db_queries, short.herd_max, short.peak_concurrent_queries]).toEqual([5, 28, 6, 6]);
+    expect([short.herds, short.db_queries, short.herd_max, short.peak_concurrent_queries]).toEqual([6, 34, 6, 6]);
     expect(short.herd_max as number).toBeGreaterThanOrEqual(2);
-    expect([long.herds, long.db_queries, long.herd_max, long.peak_concurrent_queries]).toEqual([5, 5, 1, 1]);
+    expect([long.herds, long.db_queries, long.herd_max, long.peak_concurrent_queries]).toEqual([6, 6, 1, 1]);
   });
 });
 
@@ -254,7 +254,7 @@ describe("restart event (at 30 s, downtime 2 s)", () => {
     const s = cold.summary;
     expect(s.used_memory_startup).toBe(876184);
     expect(s.redis_errors).toBe(9814);
-    expect(rowAt(cold, 29).keys).toBe(7583);
+    expect(rowAt(cold, 29).keys).toBe(7231);
     expect(rowAt(cold, 29).redis_errors).toBe(0);
     for (const t of [30, 31]) {
       expect(rowAt(cold, t).keys).toBe(0);
@@ -266,34 +266,37 @@ describe("restart event (at 30 s, downtime 2 s)", () => {
     expect(Number.isNaN(rowAt(cold, 31).hit_ratio)).toBe(true);
     const steady = cold.rows.filter((r) => r.time_s > 20 && r.time_s <= 30).map((r) => r.db_queries_per_sec);
     const steadyMean = steady.reduce((a, b) => a + b, 0) / steady.length;
-    expect(Math.round(steadyMean)).toBe(400);
+    expect(Math.round(steadyMean)).toBe(415);
     expect(rowAt(cold, 31).db_queries_per_sec).toBe(4946);
-    expect(Math.max(...steady)).toBe(554);
+    expect(Math.max(...steady)).toBe(439);
     expect(rowAt(cold, 31).db_queries_per_sec).toBeGreaterThan(8 * Math.max(...steady));
     // after the downtime the empty cache keeps the database well above the steady state for a while
-    expect(rowAt(cold, 33).db_queries_per_sec).toBe(1705);
+    expect(rowAt(cold, 33).db_queries_per_sec).toBe(1706);
     expect(rowAt(cold, 33).db_queries_per_sec).toBeGreaterThan(3 * Math.max(...steady));
   });
 
   it("herds after the restart are cold; prewarm on restart removes the cold herds once the server is back", () => {
-    expect(herdsBy(cold)).toEqual({ "before:expired": 8482, "down:cold": 8909, "after:cold": 7477, "after:expired": 214 });
+    expect(herdsBy(cold)).toEqual({ "before:expired": 11793, "down:cold": 8921, "after:cold": 7477, "after:expired": 214 });
     // the downtime's herds are the same (nothing can be loaded while the server is down); after it, no
-    // key of the bounded class is ever cold: its keys were all loaded at 32 s and expire from 42 s
-    expect(herdsBy(warm)).toEqual({ "before:expired": 8482, "down:cold": 8909, "after:expired": 663 });
+    // key of the bounded class is ever cold: its keys were all loaded at 32 s, with remaining TTLs spread
+    // over (0, 10 s] as a warm server holds them, so they expire at the steady rate, not in a burst
+    expect(herdsBy(warm)).toEqual({ "before:expired": 11793, "down:cold": 8921, "after:expired": 4568 });
     expect(warm.herds.filter((h) => h.startUs >= 32e6 && h.cause === "cold")).toEqual([]);
     expect(rowAt(warm, 32).keys).toBe(10000);
-    for (let t = 33; t <= 41; t++) expect(rowAt(warm, t).db_queries).toBe(0);
+    const before = cold.rows.filter((r) => r.time_s > 20 && r.time_s <= 30).map((r) => r.db_queries_per_sec);
+    const reloaded = warm.rows.filter((r) => r.time_s >= 33 && r.time_s <= 41).map((r) => r.db_queries_per_sec);
+    expect(Math.max(...reloaded)).toBeLessThan(1.5 * Math.max(...before));
     expect(warm.summary.redis_errors).toBe(cold.summary.redis_errors);
-    expect(warm.summary.db_queries).toBe(18980);
-    expect(cold.summary.db_queries).toBe(26018);
+    expect(warm.summary.db_queries).toBe(26198);
+    expect(cold.summary.db_queries).toBe(29327);
   });
 });
 
 describe("flushall event", () => {
   it("drops the keys to 0 at its time and memory back to the empty server's", () => {
     const o = simulate(withEvent("{ at: 30s, action: flushall }"));
-    expect(rowAt(o, 29).keys).toBe(7583);
-    expect(rowAt(o, 29).used_memory).toBe(5714152);
+    expect(rowAt(o, 29).keys).toBe(7231);
+    expect(rowAt(o, 29).used_memory).toBe(5505768);
     // the event runs before the 30 s sample (scheduled first at the same time)
     expect(rowAt(o, 30).keys).toBe(0);
     expect(rowAt(o, 30).expires).toBe(0);
@@ -302,11 +305,11 @@ describe("flushall event", () => {
     expect(EMPTY_USED - (o.summary.used_memory_startup as number)).toBe(38112 + 2 * 24688);
     // no downtime: no refused calls; the cold cache refills at once
     expect(o.summary.redis_errors).toBe(0);
-    expect(rowAt(o, 31).keys).toBe(1773);
-    expect([rowAt(o, 30).db_queries_per_sec, rowAt(o, 31).db_queries_per_sec]).toEqual([369, 1781]);
+    expect(rowAt(o, 31).keys).toBe(1775);
+    expect([rowAt(o, 30).db_queries_per_sec, rowAt(o, 31).db_queries_per_sec]).toEqual([438, 1780]);
     expect(rowAt(o, 31).db_queries_per_sec).toBeGreaterThan(4 * rowAt(o, 30).db_queries_per_sec);
     // the refill after it: herds of cause cold (flushed keys count as never cached)
-    expect(o.herds.filter((h) => h.startUs >= 30e6 && h.cause === "cold").length).toBe(7848);
+    expect(o.herds.filter((h) => h.startUs >= 30e6 && h.cause === "cold").length).toBe(7846);
     expect(o.herds.filter((h) => h.startUs < 30e6 && h.cause === "cold").length).toBe(0);
   });
 });
@@ -331,10 +334,10 @@ describe("stale-while-revalidate (stale 10 s)", () => {
   it("refresh: lock serves stale values from cache and refreshes once per expiry", () => {
     const o = simulate(swr("lock"));
     const c = o.classes.hot;
-    expect(c.stale_served).toBe(2269);
-    expect(o.summary.stale_served).toBe(2269);
-    expect([c.misses, c.hit_ratio, c.db_queries, c.herds, c.herd_max]).toEqual([0, 1, 11, 11, 1]);
-    expect(o.herds.length).toBe(11);
+    expect(c.stale_served).toBe(2370);
+    expect(o.summary.stale_served).toBe(2370);
+    expect([c.misses, c.hit_ratio, c.db_queries, c.herds, c.herd_max]).toEqual([0, 1, 12, 12, 1]);
+    expect(o.herds.length).toBe(12);
     expect(o.herds.every((h) => h.size === 1 && h.cause === "stale")).toBe(true);
     // nobody waits for the database: p99 (and p99.9) is a Redis round trip
     expect(c.latency_p99_ms).toBe(0.214);
@@ -345,7 +348,7 @@ describe("stale-while-revalidate (stale 10 s)", () => {
   it("refresh: none sends one background refresh per stale hit: herds of ~200 on one hot key", () => {
     const o = simulate(swr("none"));
     const c = o.classes.hot;
-    expect([c.stale_served, c.db_queries, c.herds, c.herd_max]).toEqual([2065, 2065, 10, 229]);
+    expect([c.stale_served, c.db_queries, c.herds, c.herd_max]).toEqual([2252, 2252, 11, 231]);
     expect(c.herd_max as number).toBeGreaterThan(1);
     expect(c.db_queries).toBe(c.stale_served); // one refresh per stale hit
     expect(o.herds.every((h) => h.cause === "stale" && h.size > 150)).toBe(true);
@@ -357,15 +360,18 @@ describe("stale-while-revalidate (stale 10 s)", () => {
 // 8. ttl-jitter across many keys written together
 // ---------------------------------------------------------------------------------------------------
 
-/** 5000 keys, all loaded at 0 with a 30 s TTL, read uniformly at 2000/s. */
+/**
+ * 5000 keys read uniformly at 20 000/s from a cold start: every key is filled (by its first miss) within
+ * the first ~2 s, so all get their 30 s TTL together. (A prewarm no longer writes keys together: it loads
+ * them as a warm server holds them, with remaining TTLs spread out.)
+ */
 const synchronised = (mitigation: string) => `
 seed: 4
-duration: 100s
+duration: 70s
 workload:
-  rate: 2000
+  rate: 20000
   classes:
     - { name: obj, keys: 5000, ttl: 30s, value-size: 200, mitigation: ${mitigation} }
-events: [ { at: 0s, action: prewarm, keys: 100% } ]
 database: { pool: 50, query-time: 2ms }
 `;
 
@@ -373,17 +379,19 @@ describe("ttl-jitter on 5000 keys written together", () => {
   it("spreads the first expiry wave: the peak of DB queries per second falls, the total does not", () => {
     const none = simulate(synchronised("none"));
     const jitter = simulate(synchronised("{ kind: ttl-jitter, jitter: 10% }"));
-    const peak = (o: Outcome) => Math.max(...o.rows.map((r) => r.db_queries_per_sec));
-    const peakAt = (o: Outcome) => o.rows.find((r) => r.db_queries_per_sec === peak(o))!.time_s;
-    expect([peak(none), peakAt(none)]).toEqual([1695, 31]);
-    expect([peak(jitter), peakAt(jitter)]).toEqual([746, 33]);
-    // −56 % (the Upstash anecdote: −54 %)
-    expect(Math.round(100 * (1 - peak(jitter) / peak(none)))).toBe(56);
-    expect([none.summary.db_queries, jitter.summary.db_queries]).toEqual([13852, 13578]);
+    const after = (o: Outcome) => o.rows.filter((r) => r.time_s > 5);
+    const peak = (o: Outcome) => Math.max(...after(o).map((r) => r.db_queries_per_sec));
+    const peakAt = (o: Outcome) => after(o).find((r) => r.db_queries_per_sec === peak(o))!.time_s;
+    // the fill (first ~2 s), then the wave when the TTLs run out at ~31 s: one second without jitter,
+    // spread over 27–33 s (30 s ± 10 %) with it
+    expect([peak(none), peakAt(none)]).toEqual([4618, 31]);
+    expect([peak(jitter), peakAt(jitter)]).toEqual([861, 33]);
+    expect(Math.round(100 * (1 - peak(jitter) / peak(none)))).toBe(81);
+    expect([none.summary.db_queries, jitter.summary.db_queries]).toEqual([15154, 15170]);
     const total = (o: Outcome) => o.summary.db_queries as number;
     expect(Math.abs(total(jitter) - total(none)) / total(none)).toBeLessThan(0.1);
-    // no key of either run expired before 30 s × 0.9
-    for (const o of [none, jitter]) expect(o.rows.filter((r) => r.time_s <= 27).every((r) => r.db_queries === 0)).toBe(true);
+    // between the fill and 30 s × 0.9 no key of either run expired
+    for (const o of [none, jitter]) expect(o.rows.filter((r) => r.time_s > 5 && r.time_s <= 27).every((r) => r.db_queries === 0)).toBe(true);
   });
 });
 
@@ -474,12 +482,12 @@ describe("determinism", () => {
     expect(b.herds).toEqual(a.herds);
     expect(b.summary).toEqual(a.summary);
     expect(c.rows).not.toEqual(a.rows);
-    // the figures of this run: none herds 391 queries on its one expiry, lock 1, xfetch 3, jitter 390
+    // the figures of this run: none herds 384 queries on its one expiry, lock 1, xfetch 5, jitter 392
     expect(a.classes!.map((r) => [r[0], r[8], r[12]])).toEqual([
-      ["none", 391, 391],
+      ["none", 384, 384],
       ["lock", 1, 1],
-      ["xfetch", 3, 3],
-      ["ttl-jitter", 390, 390],
+      ["xfetch", 5, 5],
+      ["ttl-jitter", 392, 392],
     ]);
   });
 });
@@ -529,7 +537,7 @@ describe("class counts of first GETs", () => {
   it("without a lock, each request's first GET is one hit or one miss: hits + misses = requests", () => {
     const o = simulate(withEvent("{ at: 30s, action: restart, downtime: 2s }"));
     const c = o.classes.obj;
-    expect([c.requests, c.hits, c.misses]).toEqual([224123, 198105, 26018]);
+    expect([c.requests, c.hits, c.misses]).toEqual([224123, 194796, 29327]);
     expect((c.hits as number) + (c.misses as number)).toBe(c.requests);
   });
 

@@ -579,7 +579,11 @@ describe.skipIf(!hasRedisServer)("sim init on a live redis-server's INFO all and
 
     // sim run accepts it and starts from the server's keyspace (prewarm): used_memory near INFO's
     const run = await simRun({ scenario: out, out: join(dir, "run"), quiet: true });
-    expect(run.summary.keys).toBe(4000);
+    // all 4000 keys loaded; a few whose remaining TTL (spread over (0, ttl] as on a warm server) ran out
+    // and were not read again are gone by the end (the TTL comes from the live server's avg_ttl, which
+    // varies with timing, so the exact count does too)
+    expect(run.summary.keys).toBeGreaterThanOrEqual(3990);
+    expect(run.summary.keys).toBeLessThanOrEqual(4000);
     const first = readFileSync(join(dir, "run", "timeseries.csv"), "utf8").split("\n");
     const cols = first[0].split(",");
     const used = Number(first[1].split(",")[cols.indexOf("used_memory")]);
