@@ -7,7 +7,7 @@ import yargs from "yargs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSweep, renderSweepCharts, sweepChartsFor, withDocument } from "../src/charts/render.ts";
 import { buildSweepCharts, keyAxis, sweepMetricChart, type SweepTable } from "../src/charts/sweep-charts.ts";
-import { compareCommand, compareTable, runNames, simCompare } from "../src/cli/compare.ts";
+import { compareCommand, compareTable, noiseVerdicts, runNames, simCompare } from "../src/cli/compare.ts";
 import { simRun } from "../src/cli/run.ts";
 import { simSweep } from "../src/cli/sweep.ts";
 import { InputError } from "../src/errors.ts";
@@ -328,5 +328,20 @@ describe("sweep charts (renderSweepCharts, buildSweepCharts) on a 3 policies × 
   it("a sweep directory without sweep.json: an InputError", () => {
     expect(() => renderSweepCharts(lru)).toThrow(InputError);
     expect(() => renderSweepCharts(lru)).toThrow(`${join(lru, "sweep.json")}: no such file (is this a sweep directory of sim sweep?)`);
+  });
+});
+
+describe("sim compare: differences against noise (steady state)", () => {
+  const rec = (hr: number, ci: number, state = "reached") => ({ steady_state: state, steady_hit_ratio: String(hr), steady_hit_ratio_ci95: String(ci) });
+  it("says within noise when the difference is below the combined 95 % intervals, beyond noise otherwise", () => {
+    expect(noiseVerdicts(["lru", "lfu", "lru2"], [rec(0.817243, 0.000321), rec(0.841178, 0.000949), rec(0.817066, 0.000496)])).toEqual([
+      "lfu: hit ratio +2.4 pp: beyond noise (±0.10 pp)",
+      "lru2: hit ratio −0.018 pp: within noise (±0.059 pp)",
+    ]);
+  });
+  it("a run without a steady state cannot be compared on steady figures, and says so", () => {
+    expect(noiseVerdicts(["a", "b"], [rec(0.8, 0.001), { steady_state: "not reached" }])).toEqual([
+      "b: cannot tell: no steady state in b (whole-run figures include the cold start)",
+    ]);
   });
 });

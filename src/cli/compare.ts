@@ -34,7 +34,7 @@ const DEFAULT_OUT = join("results", "compare");
 const UNITS = new Map<string, string>([...SUMMARY_COLUMNS, ...APP_SUMMARY_COLUMNS, ...PERSISTENCE_SUMMARY_COLUMNS].map((c) => [c.name, c.unit]));
 
 /** The figures printed side by side on the terminal (when at least one run has them). */
-const PRINTED = ["maxmemory_policy", "maxmemory", "hit_ratio", "evicted_keys", "oom_rejected_writes", "used_memory_peak", "latency_p99_ms", "db_in_flight_peak", "cow_peak", "writes_lost"];
+const PRINTED = ["maxmemory_policy", "maxmemory", "steady_state", "warmup_s", "steady_hit_ratio", "steady_hit_ratio_ci95", "steady_evicted_per_s", "steady_evicted_per_s_ci95", "hit_ratio", "evicted_keys", "oom_rejected_writes", "used_memory_peak", "latency_p99_ms", "db_in_flight_peak", "cow_peak", "writes_lost"];
 
 export async function simCompare(args: CompareArgs, log: (s: string) => void = () => {}): Promise<CompareOutcome> {
   const dirs = args.runs ?? [];
@@ -85,8 +85,50 @@ export async function simCompare(args: CompareArgs, log: (s: string) => void = (
     dir.abandon();
   }
   log(sideBySide(table));
+  const verdicts = noiseVerdicts(names, runs.map((r) => r.summary.records[0] ?? {}));
+  if (verdicts.length > 0) log(["", `Against ${names[0]} (steady state after the warm-up; noise = the two runs' 95 % intervals combined):`, ...verdicts.map((v) => `  ${v}`)].join("\n"));
   log(`results: ${out}/ (compare.csv, charts/: ${charts.map((c) => c.id).join(", ")})`);
   return { dir: out, files, names };
+}
+
+/** The steady figures compared for noise, with how a difference is written. */
+const NOISE_FIGURES: [string, string, (d: number) => string][] = [
+  ["steady_hit_ratio", "hit ratio", (d) => `${d >= 0 ? "+" : "−"}${Math.abs(d * 100).toPrecision(2)} pp`],
+  ["steady_evicted_per_s", "evictions/s", (d) => `${d >= 0 ? "+" : "−"}${+Math.abs(d).toPrecision(3)}`],
+  ["steady_p99_ms", "p99 latency", (d) => `${d >= 0 ? "+" : "−"}${+Math.abs(d).toPrecision(3)} ms`],
+];
+
+/**
+ * Whether each run's steady figures differ from the first run's by more than noise: two independent
+ * estimates with 95 % half-widths a and b differ significantly when the difference exceeds √(a² + b²).
+ * A run without a steady state is said to have none (its whole-run figures include the cold start).
+ */
+export function noiseVerdicts(names: readonly string[], records: readonly Readonly<Record<string, string>>[]): string[] {
+  const out: string[] = [];
+  const base = records[0];
+  if (base === undefined || base.steady_state === undefined) return out;
+  for (let i = 1; i < records.length; i++) {
+    const r = records[i];
+    if (r.steady_state === undefined) continue;
+    const unsteady = [base, r].map((x, j) => (x.steady_state !== "reached" ? (j === 0 ? names[0] : names[i]) : null)).filter((x) => x !== null);
+    if (unsteady.length > 0) {
+      out.push(`${names[i]}: cannot tell: no steady state in ${unsteady.join(" and ")} (whole-run figures include the cold start)`);
+      continue;
+    }
+    const parts: string[] = [];
+    for (const [col, label, fmt] of NOISE_FIGURES) {
+      const a = Number(base[col]), b = Number(r[col]);
+      if (base[col] === undefined || base[col] === "" || r[col] === undefined || r[col] === "") continue;
+      const ca = Number(base[`${col}_ci95`]), cb = Number(r[`${col}_ci95`]);
+      const noise = Math.sqrt((Number.isFinite(ca) ? ca : 0) ** 2 + (Number.isFinite(cb) ? cb : 0) ** 2);
+      const d = b - a;
+      if (!Number.isFinite(noise) || noise === 0) parts.push(`${label} ${fmt(d)} (no interval)`);
+      else if (Math.abs(d) <= noise) parts.push(`${label} ${fmt(d)}: within noise (±${fmt(noise).slice(1)})`);
+      else parts.push(`${label} ${fmt(d)}: beyond noise (±${fmt(noise).slice(1)})`);
+    }
+    if (parts.length > 0) out.push(`${names[i]}: ${parts.join("; ")}`);
+  }
+  return out;
 }
 
 /** Each run's label: its directory's name, or the path as given where two runs share a name. */
