@@ -1,6 +1,13 @@
 /// <reference lib="dom" />
 import * as Plot from "@observablehq/plot";
-import { APP_SUMMARY_COLUMNS, PERSISTENCE_SUMMARY_COLUMNS, SUMMARY_COLUMNS, type Column } from "../metrics/columns.ts";
+import {
+  APP_STEADY_SUMMARY_COLUMNS,
+  APP_SUMMARY_COLUMNS,
+  PERSISTENCE_SUMMARY_COLUMNS,
+  STEADY_SUMMARY_COLUMNS,
+  SUMMARY_COLUMNS,
+  type Column,
+} from "../metrics/columns.ts";
 import { parseDuration, parseMemory } from "../scenario/units.ts";
 import { CATEGORICAL, MIB, fmtSI, frame, textWidth, type ChartSpec, type LegendItem } from "./charts.ts";
 
@@ -111,7 +118,7 @@ export function keyAxis(table: SweepTable, key: string): KeyAxis {
 }
 
 const SUMMARY_BY_NAME = new Map<string, Column>(
-  [...SUMMARY_COLUMNS, ...APP_SUMMARY_COLUMNS, ...PERSISTENCE_SUMMARY_COLUMNS].map((c) => [c.name, c as Column]),
+  [...SUMMARY_COLUMNS, ...STEADY_SUMMARY_COLUMNS, ...APP_SUMMARY_COLUMNS, ...APP_STEADY_SUMMARY_COLUMNS, ...PERSISTENCE_SUMMARY_COLUMNS].map((c) => [c.name, c as Column]),
 );
 
 interface MetricAxis {
@@ -185,9 +192,27 @@ function subtitle(table: SweepTable, width: number): string {
 
 /** (a) hit ratio against maxmemory, one line per policy (and other swept keys): miss-ratio-curve style. */
 export function missRatioCurveChart(table: SweepTable, document: Document, options: SweepChartOptions = {}): ChartSpec {
-  return sweepMetricChart(table, "hit_ratio", MAXMEMORY, document, options, {
+  // each point's steady-state hit ratio (after the warm-up) with its 95 % interval; a point that reached
+  // no steady state shows its whole-run figure as a hollow dot (cold start included), and the title says so
+  const reached = (r: Readonly<Record<string, string>>) => r.steady_state === "reached" && (r.steady_hit_ratio ?? "") !== "";
+  if (!table.rows.some(reached))
+    return sweepMetricChart(table, "hit_ratio", MAXMEMORY, document, options, {
+      id: "hit-ratio-vs-maxmemory",
+      title: "Hit ratio against maxmemory, one line per policy (miss-ratio curve)",
+      note: table.rows.some((r) => r.steady_state !== undefined) ? "whole runs, cold start included: no point reached a steady state" : undefined,
+    });
+  const rows = table.rows.map((r) => ({
+    ...r,
+    plotted_hit_ratio: reached(r) ? r.steady_hit_ratio : r.hit_ratio,
+    plotted_hit_ratio_ci95: reached(r) ? (r.steady_hit_ratio_ci95 ?? "") : "",
+  }));
+  const unsteady = table.rows.filter((r) => !reached(r)).length;
+  return sweepMetricChart({ ...table, rows }, "plotted_hit_ratio", MAXMEMORY, document, options, {
     id: "hit-ratio-vs-maxmemory",
-    title: "Hit ratio against maxmemory, one line per policy (miss-ratio curve)",
+    title: "Steady-state hit ratio against maxmemory, one line per policy (miss-ratio curve)",
+    note: `after the warm-up; bars: 95 % interval${unsteady > 0 ? `; hollow: ${unsteady} point${unsteady > 1 ? "s" : ""} with no steady state (whole run, cold start included)` : ""}`,
+    axisLabel: "hit ratio (%)",
+    hollow: (r) => !reached(r),
   });
 }
 
@@ -236,12 +261,12 @@ export function sweepMetricChart(
   key: string,
   document: Document,
   options: SweepChartOptions = {},
-  names: { id?: string; title?: string } = {},
+  names: { id?: string; title?: string; note?: string; axisLabel?: string; hollow?: (row: Readonly<Record<string, string>>) => boolean } = {},
 ): ChartSpec {
   const { width = 800, height = 400 } = options;
   const axis = keyAxis(table, key);
   const series = seriesBy(table, key);
-  const m = metricAxis(metric);
+  const m = names.axisLabel !== undefined ? { ...metricAxis(metric.replace(/^plotted_/, "")), label: names.axisLabel } : metricAxis(metric);
   const id = names.id ?? `${metric}-by-${key.replace(/[^A-Za-z0-9_]+/g, "-")}`;
   const title = names.title ?? `${metric} against ${axis.key}${series.by.length > 0 ? `, per ${series.by.join(" · ")}` : ""}`;
   const ys = table.rows.map((r) => m.f(num(r[metric]))).filter(Number.isFinite);
@@ -249,17 +274,29 @@ export function sweepMetricChart(
   const legend: LegendItem[] = series.by.length === 0 ? [] : series.labels.map((l) => ({ kind: axis.numeric ? "line" : "swatch", label: l, color: series.color(l), dash: series.dash(l) }));
   if (axis.numeric) {
     const data = table.rows
-      .map((r) => ({ x: axis.value(r), y: m.f(num(r[metric])), s: series.labelOf(r) }))
+      .map((r) => ({ x: axis.value(r), y: m.f(num(r[metric])), s: series.labelOf(r), hollow: names.hollow?.(r) ?? false }))
       .filter((d) => Number.isFinite(d.x) && Number.isFinite(d.y));
     const xs = distinctSorted(data.map((d) => d.x));
     const marks: Plot.Markish[] = [Plot.ruleY([y.domain[0]])];
+    // a 95 % interval per point where the sweep has one (steady_* figures): a bar from y − ci to y + ci
+    const ciCol = `${metric}_ci95`;
+    const withCi = table.rows.some((r) => (r[ciCol] ?? "") !== "");
+    const ci = table.rows
+      .map((r) => ({ x: axis.value(r), y1: m.f(num(r[metric]) - num(r[ciCol])), y2: m.f(num(r[metric]) + num(r[ciCol])), s: series.labelOf(r) }))
+      .filter((d) => Number.isFinite(d.x) && Number.isFinite(d.y1) && Number.isFinite(d.y2));
     for (const l of series.labels) {
       const s = data.filter((d) => d.s === l).sort((a, b) => a.x - b.x);
       if (s.length === 0) continue;
-      marks.push(Plot.line(s, { x: "x", y: "y", stroke: series.color(l), strokeWidth: 1.5, strokeDasharray: series.dash(l), ariaDescription: l }));
-      marks.push(Plot.dot(s, { x: "x", y: "y", fill: series.color(l), r: 3 }));
+      // the line joins the points that have a steady figure; a hollow (whole-run) point stands alone
+      const joined = s.filter((d) => !d.hollow);
+      if (joined.length > 0) marks.push(Plot.line(joined, { x: "x", y: "y", stroke: series.color(l), strokeWidth: 1.5, strokeDasharray: series.dash(l), ariaDescription: l }));
+      if (withCi) marks.push(Plot.ruleX(ci.filter((d) => d.s === l), { x: "x", y1: "y1", y2: "y2", stroke: series.color(l), strokeWidth: 2, ariaDescription: `${l} 95 % interval` }));
+      marks.push(Plot.dot(s.filter((d) => !d.hollow), { x: "x", y: "y", fill: series.color(l), r: 3 }));
+      const hollow = s.filter((d) => d.hollow);
+      if (hollow.length > 0) marks.push(Plot.dot(hollow, { x: "x", y: "y", fill: "white", stroke: series.color(l), strokeWidth: 1.5, r: 3.5 }));
     }
-    return frame({ document, width, height, id, title, subtitle: subtitle(table, width), legend, wrapLegend: true, x: xScale(axis, xs), panels: [{ marks, y }] });
+    const sub = names.note !== undefined ? `${names.note} · ${table.name} sweep · ${table.rows.length} points` : subtitle(table, width);
+    return frame({ document, width, height, id, title, subtitle: sub, legend, wrapLegend: true, x: xScale(axis, xs), panels: [{ marks, y }] });
   }
   // categorical key: bars grouped by its value, one per series
   const values = [...new Set(table.rows.map((r) => r[key] ?? ""))];
