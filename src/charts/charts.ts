@@ -33,6 +33,10 @@ export interface RunInfo {
   firstOomS?: number;
   /** the whole run's hit ratio (0–1) */
   hitRatio?: number;
+  /** the steady state (summary.csv): the end of the warm-up (s), the hit ratio after it and its 95 % half-width */
+  warmupS?: number;
+  steadyHitRatio?: number;
+  steadyHitRatioCi?: number;
   /** database connections, min(app instances × pool, max-connections) */
   dbConnections?: number;
 }
@@ -320,6 +324,18 @@ function hitRatioChart(ctx: Ctx): ChartSpec {
   if (overall !== undefined && Number.isFinite(overall)) {
     legend.push({ kind: "line", label: `whole run: ${+(overall * 100).toFixed(1)} %`, color: C.gray, dash: "5,3" });
     marks.unshift(Plot.ruleY([overall * 100], { stroke: C.gray, strokeDasharray: "5,3" }));
+  }
+  // the steady state: its hit ratio ± the 95 % interval as a band from the end of the warm-up
+  const { warmupS, steadyHitRatio: shr, steadyHitRatioCi: ci } = ctx.info;
+  if (warmupS !== undefined && Number.isFinite(warmupS) && shr !== undefined && Number.isFinite(shr)) {
+    const x1 = warmupS / ctx.unit.seconds, x2 = ctx.xMax;
+    const half = ci !== undefined && Number.isFinite(ci) ? ci : 0;
+    marks.unshift(
+      Plot.rect([{ x1, x2, y1: (shr - half) * 100, y2: (shr + half) * 100 }], { x1: "x1", x2: "x2", y1: "y1", y2: "y2", fill: C.green, fillOpacity: 0.25 }),
+      Plot.ruleY([shr * 100], { x1, x2, stroke: C.green, strokeWidth: 1.5 }),
+    );
+    if (x1 > 0) marks.push(marker(ctx, x1, `warm-up ends at ${fmtDuration(warmupS)}`, C.green));
+    legend.push({ kind: "line", label: `steady state: ${(shr * 100).toFixed(half > 0 && half < 0.001 ? 2 : 1)} %${half > 0 ? ` ± ${+(half * 100).toPrecision(2)} (95 %)` : ""}`, color: C.green });
   }
   return chart(ctx, "hit-ratio", "Hit ratio: keyspace hits / (hits + misses)", legend, [
     { marks, y: { label: "hit ratio (%)", domain: [0, 100] } },

@@ -182,6 +182,7 @@ export function readRun(dir: string): RunData {
     firstOomS: num(s.first_oom_s),
     hitRatio: num(s.hit_ratio),
     dbConnections: num(s.db_connections),
+    ...(s.steady_state === "reached" ? { warmupS: num(s.warmup_s), steadyHitRatio: num(s.steady_hit_ratio), steadyHitRatioCi: num(s.steady_hit_ratio_ci95) } : {}),
   };
   return { rows, columns: ts.columns, info };
 }
