@@ -189,8 +189,19 @@ export function sweepFindings(table: SweepTable, options: SweepFindingOptions = 
   const add = (text: string, tone: Tone = "info") => out.push({ text, tone });
   const rows = table.rows;
   if (rows.length === 0) return [{ text: "no point of the sweep has finished yet", tone: "warn" }];
-  const hr = (r: Readonly<Record<string, string>>) => num(r.hit_ratio);
+  // each point's steady-state hit ratio (after its warm-up) where it reached one, else its whole run's
+  const steady = (r: Readonly<Record<string, string>>) => r.steady_state === "reached" && (r.steady_hit_ratio ?? "") !== "";
+  const hr = (r: Readonly<Record<string, string>>) => (steady(r) ? num(r.steady_hit_ratio) : num(r.hit_ratio));
   const where = (r: Readonly<Record<string, string>>) => table.keys.map((k) => `${k}=${r[k]}`).join(", ");
+  if (rows.some((r) => r.steady_state !== undefined)) {
+    const unsteady = rows.filter((r) => !steady(r)).length;
+    add(
+      unsteady === 0
+        ? "hit ratios below are steady-state figures (after each point's warm-up)"
+        : `hit ratios below are steady-state figures where a point reached one; ${unsteady} of ${rows.length} points did not and are judged on their whole run (cold start included)`,
+      unsteady === 0 ? "info" : "warn",
+    );
+  }
 
   if (hasMaxmemoryAndPolicy(table)) {
     const size = keyAxis(table, "redis.maxmemory");

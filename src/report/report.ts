@@ -4,7 +4,16 @@ import { parse as parseYaml } from "yaml";
 import { fmtDuration, fmtMiB, type ChartSpec } from "../charts/charts.ts";
 import { chartsFor, readRun, readSweep, readTable, sweepChartsFor } from "../charts/render.ts";
 import { InputError } from "../errors.ts";
-import { APP_SUMMARY_COLUMNS, CLASS_COLUMNS, HERD_COLUMNS, PERSISTENCE_SUMMARY_COLUMNS, SUMMARY_COLUMNS, type Column } from "../metrics/columns.ts";
+import {
+  APP_STEADY_SUMMARY_COLUMNS,
+  APP_SUMMARY_COLUMNS,
+  CLASS_COLUMNS,
+  HERD_COLUMNS,
+  PERSISTENCE_SUMMARY_COLUMNS,
+  STEADY_SUMMARY_COLUMNS,
+  SUMMARY_COLUMNS,
+  type Column,
+} from "../metrics/columns.ts";
 import { fmtCount, runFindings, sweepFindings, type Finding } from "./findings.ts";
 import { esc, legendHtml, paragraph, preHtml, reportHtml, tableHtml, type HtmlTable, type ReportSection, type TableColumn } from "./html.ts";
 
@@ -59,7 +68,9 @@ export function buildReport(dir: string, options: ReportOptions = {}): Report {
   throw new InputError(`${dir}: neither a run directory (summary.csv, timeseries.csv) nor a sweep directory (sweep.json)`);
 }
 
-const SUMMARY_BY_NAME = new Map<string, Column>([...SUMMARY_COLUMNS, ...APP_SUMMARY_COLUMNS, ...PERSISTENCE_SUMMARY_COLUMNS].map((c) => [c.name, c as Column]));
+const SUMMARY_BY_NAME = new Map<string, Column>(
+  [...SUMMARY_COLUMNS, ...STEADY_SUMMARY_COLUMNS, ...APP_SUMMARY_COLUMNS, ...APP_STEADY_SUMMARY_COLUMNS, ...PERSISTENCE_SUMMARY_COLUMNS].map((c) => [c.name, c as Column]),
+);
 const CLASS_BY_NAME = new Map<string, Column>(CLASS_COLUMNS.map((c) => [c.name, c as Column]));
 const HERD_BY_NAME = new Map<string, Column>(HERD_COLUMNS.map((c) => [c.name, c as Column]));
 
