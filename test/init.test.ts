@@ -8,7 +8,7 @@ import { simInit, initCommand, buildInitScenario } from "../src/cli/init.ts";
 import { simRun } from "../src/cli/run.ts";
 import { inferAllocator, infoToScenario, parseInfo } from "../src/conf/info.ts";
 import { confToScenarioRedis, parseRedisConf, REDIS_DEFAULT_SAVE, splitArgs } from "../src/conf/redis-conf.ts";
-import { fitSizes, parseSizes, valueLenFromMemoryUsage, encodingOf } from "../src/conf/sizes.ts";
+import { fitSizes, groupByPrefix, parseSizes, valueLenFromMemoryUsage, encodingOf } from "../src/conf/sizes.ts";
 import { InputError } from "../src/errors.ts";
 import { allocatorFn } from "../src/redis/alloc.ts";
 import { memoryUsage } from "../src/redis/memory.ts";
@@ -256,8 +256,10 @@ describe("INFO all", () => {
     const alloc = inferAllocator(i);
     expect(alloc).toMatchObject({ value: "jemalloc-debian", from: "INFO redis_version:7.0.15, mem_allocator:jemalloc-5.3.0" });
     const s = infoToScenario(i, { allocator: "jemalloc-debian" });
-    // 1500 commands/s with hit ratio 0.75: 1500 / 1.25 = 1200 requests/s
-    expect(s.rate).toMatchObject({ value: 1200, from: "INFO stats instantaneous_ops_per_sec:1500 ÷ (2 − hit ratio 0.750)" });
+    // the long-run average 500 000 commands / 1000 s = 500/s (not the one-second snapshot of 1500/s), with
+    // hit ratio 0.75: 500 / 1.25 = 400 requests/s; the snapshot in the note
+    expect(s.rate).toMatchObject({ value: 400, from: "INFO stats total_commands_processed:500000 / uptime_in_seconds:1000 ÷ (2 − hit ratio 0.750)" });
+    expect(s.rate.note).toMatch(/long-run average over 16\.7 min of uptime; instantaneous_ops_per_sec:1500 \(a one-second snapshot\)/);
     expect(s.classes.map((c) => [c.name, c.db, c.keys.value, c.ttl.value, c.share.value])).toEqual([
       ["db0", 0, 30000, "none", 0.739],
       ["db0-ttl", 0, 10000, "1h", 0.246],
@@ -284,9 +286,32 @@ describe("INFO all", () => {
     expect(s.observed.join("\n")).toMatch(/hit ratio 0\.7500/);
   });
 
-  it("falls back to total_commands_processed / uptime when instantaneous_ops_per_sec is 0", () => {
-    const s = infoToScenario(parseInfo(INFO.replace("instantaneous_ops_per_sec:1500", "instantaneous_ops_per_sec:0")));
-    expect(s.rate).toMatchObject({ value: 400, from: "INFO stats total_commands_processed:500000 / uptime_in_seconds:1000 ÷ (2 − hit ratio 0.750)" });
+  it("rate: total_commands_processed / uptime_in_seconds (the long-run average), the instantaneous figure beside it", () => {
+    const info = ["# Server", "redis_version:7.2.4", "uptime_in_seconds:86400", "# Stats", "total_commands_processed:8640000000", "instantaneous_ops_per_sec:250000", "# Keyspace", "db0:keys=1000,expires=0,avg_ttl=0", ""].join("\r\n");
+    const s = infoToScenario(parseInfo(info, "i.txt"));
+    expect(s.rate).toMatchObject({ value: 100000, from: "INFO stats total_commands_processed:8640000000 / uptime_in_seconds:86400" });
+    expect(s.rate.note).toMatch(/^the long-run average over 1 day of uptime; instantaneous_ops_per_sec:250000 \(a one-second snapshot\); commands per second taken as requests per second$/);
+    expect(s.notes.join("\n")).not.toMatch(/rate/);
+    const { text } = buildInitScenario({ info: { text: info, file: "i.txt" }, name: "x", duration: "10m", command: "sim init --info i.txt" });
+    expect(text).toMatch(/^  rate: 100000 +# from INFO stats total_commands_processed:8640000000 \/ uptime_in_seconds:86400; the long-run average .*instantaneous_ops_per_sec:250000/m);
+    expect(parseScenario(text).workload.rate).toBe(100000);
+  });
+
+  it("rate falls back, saying so: the snapshot under 10 minutes of uptime or without the totals, then the short average, then a default", () => {
+    const short = infoToScenario(parseInfo(INFO.replace("uptime_in_seconds:1000", "uptime_in_seconds:100")));
+    expect(short.rate).toMatchObject({ value: 1200, from: "INFO stats instantaneous_ops_per_sec:1500 ÷ (2 − hit ratio 0.750)" });
+    expect(short.rate.note).toMatch(/^a one-second snapshot: uptime_in_seconds:100 is under 600 s, too short for the long-run average \(total_commands_processed \/ uptime 5000\/s\)/);
+    expect(short.notes.join("\n")).toMatch(/rate: a one-second snapshot: uptime_in_seconds:100 is under 600 s/);
+    const noTotal = infoToScenario(parseInfo(INFO.replace("total_commands_processed:500000", "")));
+    expect(noTotal.rate).toMatchObject({ value: 1200, from: "INFO stats instantaneous_ops_per_sec:1500 ÷ (2 − hit ratio 0.750)" });
+    expect(noTotal.rate.note).toMatch(/INFO has no total_commands_processed and uptime_in_seconds for the long-run average/);
+    const shortNoInst = infoToScenario(parseInfo(INFO.replace("uptime_in_seconds:1000", "uptime_in_seconds:100").replace("instantaneous_ops_per_sec:1500", "instantaneous_ops_per_sec:0")));
+    expect(shortNoInst.rate).toMatchObject({ value: 4000, from: "INFO stats total_commands_processed:500000 / uptime_in_seconds:100 ÷ (2 − hit ratio 0.750)" });
+    expect(shortNoInst.rate.note).toMatch(/uptime_in_seconds:100 is under 600 s \(a short average\) and instantaneous_ops_per_sec is 0/);
+    // a long uptime: the average even when the snapshot is 0
+    expect(infoToScenario(parseInfo(INFO.replace("instantaneous_ops_per_sec:1500", "instantaneous_ops_per_sec:0"))).rate).toMatchObject({ value: 400 });
+    const none = infoToScenario(parseInfo(INFO.replace("total_commands_processed:500000", "").replace("instantaneous_ops_per_sec:1500", "")));
+    expect(none.rate).toMatchObject({ value: 1000, from: "default: INFO shows no commands per second" });
   });
 
   it("errors: not INFO, no keyspace section, an empty keyspace", () => {
@@ -316,13 +341,13 @@ describe("sizes", () => {
   it("reads CSV with and without a header, bytes only, redis-cli reply lines; skips (nil)", () => {
     const a = parseSizes("key,bytes\nuser:1,72\n\"a,b\",120\n", "s.csv");
     expect(a.samples).toEqual([
-      { bytes: 72, keyLen: 6, weight: 1 },
-      { bytes: 120, keyLen: 3, weight: 1 },
+      { bytes: 72, keyLen: 6, weight: 1, key: "user:1" },
+      { bytes: 120, keyLen: 3, weight: 1, key: "a,b" },
     ]);
     expect(parseSizes("user:1,72\nuser:2,80\n").samples.map((s) => s.bytes)).toEqual([72, 80]);
     expect(parseSizes("72\n80\n").samples.map((s) => [s.bytes, s.keyLen])).toEqual([[72, undefined], [80, undefined]]);
     expect(parseSizes("(integer) 72\n(integer) 80\n(nil)\n").samples.map((s) => s.bytes)).toEqual([72, 80]);
-    expect(parseSizes("memory_usage\tkey\n72\tk1\n").samples).toEqual([{ bytes: 72, keyLen: 2, weight: 1 }]);
+    expect(parseSizes("memory_usage\tkey\n72\tk1\n").samples).toEqual([{ bytes: 72, keyLen: 2, weight: 1, key: "k1" }]);
     expect(parseSizes("user:1 72\nuser:2 80\n").samples.map((s) => s.keyLen)).toEqual([6, 6]);
   });
 
@@ -389,6 +414,40 @@ describe("sizes", () => {
     expectInputError(() => parseSizes("key,bytes\n", "s.csv"), /^s\.csv: no sizes found/);
     expectInputError(() => parseSizes("a,b,c\n1,2,3\n", "s.csv"), /^s\.csv:1: the header names no bytes column/);
     expectInputError(() => parseSizes("k1,12\nk2,1,3\n", "s.csv"), /^s\.csv:2: 3 columns and no header/);
+    expectInputError(() => parseSizes("key,bytes,ttl\nk1,12,soon\n", "s.csv"), /^s\.csv:2: "soon" is not a TTL/);
+    expectInputError(() => parseSizes("db,key,bytes\nx,k1,12\n", "s.csv"), /^s\.csv:2: "x" is not a database number/);
+  });
+
+  it("reads ttl (seconds, -1 none, -2 gone), pttl, type and db columns; key,bytes,ttl without a header", () => {
+    const a = parseSizes("db,key,bytes,ttl,type\n0,p:1,72,-1,string\n2,s:1,80,600,Hash\n0,gone,90,-2,string\n0,p:2,70,,string\n", "s.csv");
+    expect(a.samples).toEqual([
+      { bytes: 72, keyLen: 3, weight: 1, key: "p:1", ttlMs: null, type: "string", db: 0 },
+      { bytes: 80, keyLen: 3, weight: 1, key: "s:1", ttlMs: 600_000, type: "hash", db: 2 },
+      { bytes: 70, keyLen: 3, weight: 1, key: "p:2", type: "string", db: 0 },
+    ]);
+    expect(a.columns).toEqual({ key: true, ttl: "s", type: true, db: true });
+    expect(a.notes).toEqual(["1 lines with TTL -2 (the key was gone) skipped"]);
+    expect(fitSizes(a).notes).toContain("1 of 3 sampled keys are not strings (hash 1): modelled as strings of the same memory");
+    expect(parseSizes("key,memory_usage,pttl\nk,72,1500\n").samples[0].ttlMs).toBe(1500);
+    const b = parseSizes("p:1,72,-1\np:2,(integer) 80,(integer) 30\n");
+    expect(b.samples.map((x) => [x.key, x.bytes, x.ttlMs])).toEqual([["p:1", 72, null], ["p:2", 80, 30_000]]);
+    expect(b.columns!.ttl).toBe("s");
+  });
+
+  it("groups sampled keys by prefix: ':' first, another separator when none has ':', none for ids or unnamed keys", () => {
+    const csv = (keys: string[]) => parseSizes(keys.map((k) => `${k},100`).join("\n"), "s.csv");
+    const keys = [...Array(60)].map((_, i) => `product:${i}`).concat([...Array(30)].map((_, i) => `session:${i}`), [...Array(9)].map((_, i) => `cart:${i}`), ["lonely:1", "counter"]);
+    const g = groupByPrefix(csv(keys))!;
+    expect(g.sep).toBe(":");
+    expect(g.groups.map((x) => [x.prefix, x.n])).toEqual([["product", 60], ["session", 30], ["cart", 9], [null, 2]]);
+    expect(g.rule).toMatch(/part before the first ':' \(Redis's convention/);
+    // no ':' at all: the next separator that groups the keys
+    const pipe = groupByPrefix(csv(keys.map((k) => k.replace(":", "|"))))!;
+    expect([pipe.sep, pipe.groups[0].prefix]).toEqual(["|", "product"]);
+    // a prefix per key (ids, hashes) is no grouping; nor are keys without names
+    expect(groupByPrefix(csv([...Array(50)].map((_, i) => `${1000 + i}:meta`)))).toBeNull();
+    expect(groupByPrefix(csv([...Array(50)].map((_, i) => `k${i}`)))).toBeNull();
+    expect(groupByPrefix(parseSizes("72\n80\n"))).toBeNull();
   });
 });
 
@@ -464,6 +523,117 @@ describe("sim init", () => {
     expect(text).toMatch(/^  maxmemory-policy: volatile-lru +# from INFO memory maxmemory_policy:volatile-lru; r\.conf:2 says allkeys-lru: the running server's value wins/m);
     expect(text).toMatch(/^  maxmemory-samples: 10 +# from r\.conf:3$/m);
   });
+
+  // ---- classes from key prefixes (issue 13.8)
+  const A = allocatorFn("jemalloc-bundled");
+  /** A MEMORY USAGE sample: 600 product:*, 300 session:* and 100 cart:* keys, interleaved, with TTL seconds. */
+  const prefixSample = (withTtl: boolean, header = withTtl ? "key,bytes,ttl" : "key,bytes", db?: (kind: string) => number) => {
+    let x = 99;
+    const rnd = () => (x = (x * 48271) % 2147483647) / 2147483647;
+    const lens: Record<string, number[]> = { product: [], session: [], cart: [] };
+    const rows: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const kind = i % 10 < 6 ? "product" : i % 10 < 9 ? "session" : "cart";
+      const L = kind === "product" ? 300 + Math.floor(rnd() * 600) : kind === "session" ? 40 + Math.floor(rnd() * 40) : 2000 + Math.floor(rnd() * 3000);
+      const key = kind === "session" ? `session:${Math.floor(rnd() * 2 ** 31).toString(16)}` : `${kind}:${i}`;
+      const ttl = kind === "product" ? -1 : kind === "session" ? 1 + Math.floor(rnd() * 1800) : 1 + Math.floor(rnd() * 7200);
+      lens[kind].push(L);
+      const mu = memoryUsage(A, key.length, L, encodingOf(L));
+      rows.push([...(db ? [db(kind)] : []), key, mu, ...(withTtl ? [ttl] : [])].join(","));
+    }
+    return { text: [header, ...rows].join("\n") + "\n", lens };
+  };
+  const PREFIX_INFO = (keyspace: string) =>
+    ["# Server", "redis_version:7.2.4", "uptime_in_seconds:86400", "# Memory", "maxmemory:1073741824", "maxmemory_policy:volatile-lru", "# Stats",
+      "total_commands_processed:8640000000", "instantaneous_ops_per_sec:250000", "# Keyspace", keyspace, ""].join("\r\n");
+  const classesOf = (text: string) => parseScenario(text).workload.classes!;
+  const meanOf = (vs: unknown) => {
+    const v = vs as { dist: string; values: number[]; weights: number[]; size?: number };
+    if (v.dist === "fixed") return v.size!;
+    return v.values.reduce((a, x, i) => a + x * v.weights[i], 0) / v.weights.reduce((a, w) => a + w, 0);
+  };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const seconds = (d: unknown) => {
+    const m = /^(\d+)(s|m|h)$/.exec(String(d))!;
+    return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s"];
+  };
+
+  it("a class per key prefix: shares from the sample's proportions × INFO's keys, value sizes and TTLs fitted per prefix", async () => {
+    const { text: sizes, lens } = prefixSample(true);
+    const info = PREFIX_INFO("db0:keys=20000,expires=8000,avg_ttl=1200000");
+    const { text, warnings } = buildInitScenario({ info: { text: info, file: "i.txt" }, sizes: { text: sizes, file: "s.csv" }, name: "shop", duration: "10m", command: "sim init" });
+    console.log(`sim init, prefix classes:\n${text.slice(text.indexOf("workload:"))}`);
+    expect(warnings).toEqual([]);
+    const cls = classesOf(text);
+    expect(cls.map((c) => c.name)).toEqual(["product", "session", "cart"]);
+    expect(cls.map((c) => c.keys)).toEqual([12000, 6000, 2000]);
+    expect(cls.map((c) => c.share)).toEqual([0.6, 0.3, 0.1]);
+    expect(cls.map((c) => c.db)).toEqual([0, 0, 0]);
+    // TTLs from the sample's ttl column: 2 × the mean remaining TTL (uniform over 1…1800 s and 1…7200 s)
+    expect(cls[0].ttl).toBe("none");
+    expect(Math.abs(seconds(cls[1].ttl) - 1800) / 1800).toBeLessThan(0.1);
+    expect(Math.abs(seconds(cls[2].ttl) - 7200) / 7200).toBeLessThan(0.15);
+    // value sizes fitted per class: each class's mean near its own keys' true mean
+    for (const [i, kind] of ["product", "session", "cart"].entries()) {
+      const m = meanOf(cls[i]["value-size"]);
+      expect(Math.abs(m - mean(lens[kind])) / mean(lens[kind]), kind).toBeLessThan(0.03);
+    }
+    expect(meanOf(cls[1]["value-size"])).toBeLessThan(100);
+    expect(meanOf(cls[2]["value-size"])).toBeGreaterThan(2000);
+    // every value traced to its source
+    expect(text).toMatch(/^    # from s\.csv: keys grouped by the part before the first ':' \(Redis's convention/m);
+    expect(text).toMatch(/^    - name: product +# production's product:\* keys; the simulator names them product:<index>$/m);
+    expect(text).toMatch(/^      db: 0 +# from INFO keyspace db0, the only database with keys$/m);
+    expect(text).toMatch(/^      keys: 12000 +# from s\.csv: 600 of 1000 sampled keys \(60 %\) are product:\*, × INFO keyspace db0: keys=20000$/m);
+    expect(text).toMatch(/^      share: 0\.6 +# from keys \/ all keys \(12000 \/ 20000\)/m);
+    expect(text).toMatch(/^      ttl: none +# from s\.csv ttl column: none of the 600 sampled product:\* keys has a TTL$/m);
+    expect(text).toMatch(/^      ttl: \d+s +# from s\.csv ttl column: 2 × the mean remaining TTL of 300 sampled session:\* keys \(\d+s, as INFO's avg_ttl is\)(, capped at the longest one,|; the longest) \d+s/m);
+    expect(text).toMatch(/^      value-size: +# from s\.csv: 300 MEMORY USAGE samples of session:\* keys, less per-key overhead/m);
+    expect(text).toMatch(/^  rate: 100000 +# from INFO stats total_commands_processed:8640000000 \/ uptime_in_seconds:86400; .*instantaneous_ops_per_sec:250000/m);
+    expect(text).toMatch(/^  - \{ at: 0s, action: prewarm, keys: 100% \} +# from INFO keyspace: the server held 20000 keys: start warm: loads what fits under maxmemory/m);
+    // sim run accepts it
+    const d = tmp();
+    writeFileSync(join(d, "shop.yaml"), text.replace("duration: 10m", "duration: 2s"));
+    const run = await simRun({ scenario: join(d, "shop.yaml"), out: join(d, "run"), quiet: true });
+    expect(run.summary.keys).toBeGreaterThan(19_000);
+  });
+
+  it("prefix classes take the database's TTLs from INFO without a ttl column (split like the database), and 100 000 keys without INFO", () => {
+    const { text: sizes } = prefixSample(false);
+    // all keys volatile: every class has the TTL from avg_ttl (the comment keeps "avg_ttl" for sim check)
+    const all = buildInitScenario({ info: { text: PREFIX_INFO("db0:keys=20000,expires=20000,avg_ttl=900000"), file: "i.txt" }, sizes: { text: sizes, file: "s.csv" }, name: "x", duration: "10m", command: "sim init" }).text;
+    expect(classesOf(all).map((c) => [c.name, c.keys, c.ttl])).toEqual([["product", 12000, "30m"], ["session", 6000, "30m"], ["cart", 2000, "30m"]]);
+    expect(all).toMatch(/^      ttl: 30m +# from INFO keyspace db0: keys=20000,expires=20000,avg_ttl=900000: 2 × avg_ttl; .*the database's: the sample has no ttl column/m);
+    // some volatile: each prefix split in the database's proportion
+    const some = buildInitScenario({ info: { text: PREFIX_INFO("db0:keys=20000,expires=5000,avg_ttl=900000"), file: "i.txt" }, sizes: { text: sizes, file: "s.csv" }, name: "x", duration: "10m", command: "sim init" }).text;
+    expect(classesOf(some).map((c) => [c.name, c.keys, c.ttl])).toEqual([
+      ["product", 9000, "none"], ["product-ttl", 3000, "30m"], ["session", 4500, "none"], ["session-ttl", 1500, "30m"], ["cart", 1500, "none"], ["cart-ttl", 500, "30m"],
+    ]);
+    expect(some).toMatch(/^      value-size: \{ dist: empirical, .* +# from s\.csv, as for product$/m);
+    // no INFO: 100 000 keys split by the sample, TTLs from the ttl column
+    const { text: withTtl } = prefixSample(true);
+    const alone = buildInitScenario({ sizes: { text: withTtl, file: "s.csv" }, name: "x", duration: "10m", command: "sim init" }).text;
+    expect(classesOf(alone).map((c) => [c.name, c.keys, c.share])).toEqual([["product", 60000, 0.6], ["session", 30000, 0.3], ["cart", 10000, 0.1]]);
+    expect(alone).toMatch(/^      keys: 60000 +# from default: 100000 keys \(no INFO given\) split by the sample: 600 of 1000 sampled keys \(60 %\) are product:\*; not inferable/m);
+  });
+
+  it("keys without prefixes, or several databases the sample does not tell apart, keep the classes per database; a db column gives prefixes per database", () => {
+    const unnamed = "72\n80\n300\n";
+    const info = PREFIX_INFO("db0:keys=20000,expires=5000,avg_ttl=900000");
+    expect(classesOf(buildInitScenario({ info: { text: info, file: "i.txt" }, sizes: { text: unnamed, file: "s.csv" }, name: "x", duration: "10m", command: "sim init" }).text).map((c) => c.name)).toEqual(["db0", "db0-ttl"]);
+    const ids = [...Array(40)].map((_, i) => `${i * 7919}:x,100`).join("\n");
+    expect(classesOf(buildInitScenario({ info: { text: info, file: "i.txt" }, sizes: { text: ids, file: "s.csv" }, name: "x", duration: "10m", command: "sim init" }).text).map((c) => c.name)).toEqual(["db0", "db0-ttl"]);
+    const two = PREFIX_INFO("db0:keys=16000,expires=0,avg_ttl=0\r\ndb2:keys=4000,expires=4000,avg_ttl=900000");
+    const { text: sizes } = prefixSample(false);
+    const r = buildInitScenario({ info: { text: two, file: "i.txt" }, sizes: { text: sizes, file: "s.csv" }, name: "x", duration: "10m", command: "sim init" });
+    expect(classesOf(r.text).map((c) => c.name)).toEqual(["db0", "db2"]);
+    expect(r.warnings.join("\n")).toMatch(/s\.csv: the keys have prefixes \(product, session, cart\) but INFO shows keys in db0, db2 .*add a db column/);
+    // with a db column: product and cart in db0, session in db2
+    const { text: withDb } = prefixSample(false, "db,key,bytes", (k) => (k === "session" ? 2 : 0));
+    const t = buildInitScenario({ info: { text: two, file: "i.txt" }, sizes: { text: withDb, file: "s.csv" }, name: "x", duration: "10m", command: "sim init" }).text;
+    expect(classesOf(t).map((c) => [c.name, c.db, c.keys, c.ttl])).toEqual([["product", 0, 13714, "none"], ["cart", 0, 2286, "none"], ["session", 2, 4000, "30m"]]);
+    expect(t).toMatch(/^      db: 2 +# from s\.csv db column and INFO keyspace db2$/m);
+  });
 });
 
 // ---- live: INFO all from a private redis-server ---------------------------------------------------------
@@ -473,6 +643,7 @@ describe.skipIf(!hasRedisServer)("sim init on a live redis-server's INFO all and
   const dir = tmp();
   const infoFile = join(dir, "info.txt");
   const sizesFile = join(dir, "sizes.csv");
+  const sizesDbFile = join(dir, "sizes-db.csv");
   let confFile = DEBIAN_CONF;
   let confText = "";
   let trueMean = 0;
@@ -517,11 +688,15 @@ describe.skipIf(!hasRedisServer)("sim init on a live redis-server's INFO all and
       trueMean = keys.reduce((a, k) => a + k.len, 0) / keys.length;
       // MEMORY USAGE of every 7th key, as a user's script would sample it
       const lines = ["key,bytes"];
+      const dbLines = ["db,key,bytes,ttl"];
       for (let i = 0; i < keys.length; i += 7) {
         await r.select(keys[i].db);
-        lines.push(`${keys[i].key},${await r.memory("USAGE", keys[i].key)}`);
+        const mu = await r.memory("USAGE", keys[i].key);
+        lines.push(`${keys[i].key},${mu}`);
+        dbLines.push(`${keys[i].db},${keys[i].key},${mu},${await r.ttl(keys[i].key)}`);
       }
       writeFileSync(sizesFile, lines.join("\n") + "\n");
+      writeFileSync(sizesDbFile, dbLines.join("\n") + "\n");
       await r.select(0);
       // let the active expire cycle estimate avg_ttl
       for (let t = 0; t < 50; t++) {
@@ -608,6 +783,37 @@ describe.skipIf(!hasRedisServer)("sim init on a live redis-server's INFO all and
     const infoUsed = Number(/^used_memory:(\d+)/m.exec(infoText)![1]);
     console.log(`used_memory: INFO ${infoUsed}, simulated at 1 s ${used} (${(((used - infoUsed) / infoUsed) * 100).toFixed(1)} %)`);
     expect(Math.abs(used - infoUsed) / infoUsed).toBeLessThan(0.05);
+  }, 60_000);
+
+  it("--sizes with db and ttl columns: a class per prefix and database, each with its own sizes and TTL", async () => {
+    const out = join(dir, "scenarios", "live-prefix.yaml");
+    const r = await simInit({ conf: confFile, info: infoFile, sizes: sizesDbFile, out, duration: "10s", name: "live-prefix" });
+    const text = readFileSync(out, "utf8");
+    console.log(`sim init --sizes (db,key,bytes,ttl):\n${text.slice(text.indexOf("workload:"))}`);
+    expect(r.warnings.join("\n")).not.toMatch(/prefixes/);
+    const cls = parseScenario(text, { file: out }).workload.classes!;
+    // db0: item (1 in 3 without a TTL) and user; db2: sess
+    expect(cls.map((c) => [c.name, c.db])).toEqual([["item", 0], ["item-ttl", 0], ["user", 0], ["sess", 2]]);
+    const keysIn = (db: number) => cls.filter((c) => c.db === db).reduce((a, c) => a + (c.keys as number), 0);
+    expect([keysIn(0), keysIn(2)]).toEqual([3500, 500]);
+    const byName = Object.fromEntries(cls.map((c) => [c.name, c]));
+    expect(Math.abs((byName.item.keys as number) - 1000)).toBeLessThan(150);
+    expect(Math.abs((byName.user.keys as number) - 500)).toBeLessThan(150);
+    expect([byName.item.ttl, byName.user.ttl]).toEqual(["none", "none"]);
+    // the sessions were all written at once with EX 1800: their remaining TTLs bunch near it
+    const secs = (d: unknown) => Number(/^(\d+)s$/.exec(String(d))?.[1] ?? (String(d) === "30m" ? 1800 : NaN));
+    expect(Math.abs(secs(byName.sess.ttl) - 1800)).toBeLessThan(60);
+    expect(text).toMatch(/^      ttl: \S+ +# from .*sizes-db\.csv ttl column: the longest remaining TTL of \d+ sampled sess:\* keys in db2; their remaining TTLs bunch near it/m);
+    // items: TTLs of 60 … 7200 s
+    expect(secs(byName["item-ttl"].ttl)).toBeGreaterThan(3000);
+    expect(secs(byName["item-ttl"].ttl)).toBeLessThanOrEqual(7200);
+    // value sizes per class: users 50 bytes, sessions 300
+    const vm = (v: unknown) => (typeof v === "number" ? v : (v as { values: number[]; weights: number[] }).values.reduce((a, x, i, xs) => a + (x * (v as { weights: number[] }).weights[i]) / (v as { weights: number[] }).weights.reduce((p, w) => p + w, 0), 0));
+    expect(Math.abs(vm(byName.user["value-size"]) - 50)).toBeLessThanOrEqual(4);
+    // (to a size class: MEMORY USAGE cannot tell 300 from the other lengths of its class, 32 bytes wide)
+    expect(Math.abs(vm(byName.sess["value-size"]) - 300)).toBeLessThanOrEqual(32);
+    const run = await simRun({ scenario: out, out: join(dir, "run-prefix"), quiet: true });
+    expect(run.summary.keys).toBeGreaterThanOrEqual(3990);
   }, 60_000);
 
   it("the sizes sample's fit keeps the sampled keys' mean value length", () => {

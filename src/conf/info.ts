@@ -173,14 +173,22 @@ export function meanKeySdsBytes(A: SizeClassFn, prefix: string, keys: number): n
   return sum / keys;
 }
 
+/** Below this uptime total_commands_processed / uptime_in_seconds is not taken as the long-run rate. */
+export const MIN_UPTIME_S = 600;
+
+const roundRate = (r: number) => (r >= 10 ? Math.round(r) : Number(r.toPrecision(3)) || 0.01);
+const fmtUptime = (s: number) =>
+  s >= 86_400 ? `${Number((s / 86_400).toFixed(1))} day${s === 86_400 ? "" : "s"}` : s >= 3600 ? `${Number((s / 3600).toFixed(1))} h` : `${Number((s / 60).toFixed(1))} min`;
+const fmtOps = (r: number) => (r >= 10 ? String(Math.round(r)) : r.toPrecision(3));
+
 /** A duration written compactly, rounded to whole seconds from 10 s up (to ms below). */
-function roundDuration(ms: number): string {
+export function roundDuration(ms: number): string {
   const us = ms >= 10_000 ? Math.round(ms / 1000) * 1_000_000 : Math.max(1, Math.round(ms)) * 1000;
   return formatDuration(us);
 }
 
 /** A share rounded to 3 significant digits (never to 0 for a non-empty class). */
-function roundShare(x: number): number {
+export function roundShare(x: number): number {
   return Number(x.toPrecision(3));
 }
 
@@ -208,9 +216,12 @@ export function inferAllocator(info: RedisInfo): InferredField | null {
  *
  * - redis fields: `maxmemory` (INFO memory maxmemory), `maxmemory-policy`, `hz` (configured_hz),
  *   `clients` (connected_clients), `appendonly` (aof_enabled). Save points are not in INFO.
- * - rate: application requests per second. Commands per second are instantaneous_ops_per_sec (or,
- *   when that is 0, total_commands_processed / uptime_in_seconds); in cache-aside each request is a GET
- *   and each miss adds a SET, so requests = ops / (2 − hit ratio) when keyspace hits/misses are known.
+ * - rate: application requests per second. Commands per second are total_commands_processed /
+ *   uptime_in_seconds, the long-run average (instantaneous_ops_per_sec, a snapshot of about one second,
+ *   is in the comment beside it); when the uptime is under 10 minutes (MIN_UPTIME_S) or those fields are
+ *   missing, instantaneous_ops_per_sec, then the short average, then a stated default, each saying so.
+ *   In cache-aside each request is a GET and each miss adds a SET, so requests = ops / (2 − hit ratio)
+ *   when keyspace hits/misses are known.
  * - one key class per database with keys, split in two when only some keys have a TTL: `dbN` (no TTL,
  *   keys − expires) and `dbN-ttl` (expires keys). Shares follow the key counts (INFO has no per-db
  *   traffic).
@@ -266,24 +277,42 @@ export function infoToScenario(info: RedisInfo, opts: { allocator?: Allocator } 
   const hits = info.keyspace_hits, misses = info.keyspace_misses;
   const lookups = (hits ?? 0) + (misses ?? 0);
   const hitRatio = hits !== undefined && misses !== undefined && lookups > 0 ? hits / lookups : null;
+  // commands per second: the long-run average over the uptime first (instantaneous_ops_per_sec is a
+  // snapshot of the last second or so: a quiet or a busy moment); the snapshot beside it in the note
+  const cmds = info.total_commands_processed, up = info.uptime_in_seconds, inst = info.instantaneous_ops_per_sec;
+  const avgOk = cmds !== undefined && cmds > 0 && up !== undefined && up > 0;
+  const instOk = inst !== undefined && inst > 0;
+  const avgFrom = () => `${at("total_commands_processed")} / ${at("uptime_in_seconds").replace(/^INFO \S+ /, "")}`;
+  const instWords = inst !== undefined ? `instantaneous_ops_per_sec:${inst} (a one-second snapshot)` : "no instantaneous_ops_per_sec";
   let ops: number | null = null;
   let opsFrom = "";
-  if (info.instantaneous_ops_per_sec !== undefined && info.instantaneous_ops_per_sec > 0) {
-    ops = info.instantaneous_ops_per_sec;
+  let opsNote = "";
+  if (avgOk && up! >= MIN_UPTIME_S) {
+    ops = cmds! / up!;
+    opsFrom = avgFrom();
+    opsNote = `the long-run average over ${fmtUptime(up!)} of uptime; ${instWords}`;
+  } else if (instOk) {
+    ops = inst!;
     opsFrom = at("instantaneous_ops_per_sec");
-  } else if (info.total_commands_processed !== undefined && info.uptime_in_seconds !== undefined && info.uptime_in_seconds > 0 && info.total_commands_processed > 0) {
-    ops = info.total_commands_processed / info.uptime_in_seconds;
-    opsFrom = `${at("total_commands_processed")} / ${at("uptime_in_seconds").replace(/^INFO \S+ /, "")}`;
+    opsNote = avgOk
+      ? `a one-second snapshot: uptime_in_seconds:${up} is under ${MIN_UPTIME_S} s, too short for the long-run average (total_commands_processed / uptime ${fmtOps(cmds! / up!)}/s)`
+      : `a one-second snapshot: INFO has no total_commands_processed and uptime_in_seconds for the long-run average`;
+    notes.push(`rate: ${opsNote}`);
+  } else if (avgOk) {
+    ops = cmds! / up!;
+    opsFrom = avgFrom();
+    opsNote = `uptime_in_seconds:${up} is under ${MIN_UPTIME_S} s (a short average) and ${inst === undefined ? "INFO has no instantaneous_ops_per_sec" : "instantaneous_ops_per_sec is 0"}: the best there is`;
+    notes.push(`rate: ${opsNote}`);
   }
   let rate: InferredField;
   if (ops === null) {
     rate = { field: "rate", value: 1000, from: "default: INFO shows no commands per second", note: "not inferable: set your request rate" };
-    notes.push(`rate: INFO has no instantaneous_ops_per_sec or total_commands_processed/uptime above 0; 1000 requests/s is a stated default`);
+    notes.push(`rate: INFO has no total_commands_processed/uptime_in_seconds or instantaneous_ops_per_sec above 0; 1000 requests/s is a stated default`);
   } else if (hitRatio !== null) {
     const r = ops / (2 - hitRatio);
-    rate = { field: "rate", value: r >= 10 ? Math.round(r) : Number(r.toPrecision(3)) || 0.01, from: `${opsFrom} ÷ (2 − hit ratio ${hitRatio.toFixed(3)})`, note: `commands/s to requests/s: a cache-aside miss is a GET and a SET` };
+    rate = { field: "rate", value: roundRate(r), from: `${opsFrom} ÷ (2 − hit ratio ${hitRatio.toFixed(3)})`, note: `${opsNote}; commands/s to requests/s: a cache-aside miss is a GET and a SET` };
   } else {
-    rate = { field: "rate", value: ops >= 10 ? Math.round(ops) : Number(ops.toPrecision(3)) || 0.01, from: opsFrom, note: "commands per second taken as requests per second" };
+    rate = { field: "rate", value: roundRate(ops), from: opsFrom, note: `${opsNote}; commands per second taken as requests per second` };
   }
 
   // ---- classes

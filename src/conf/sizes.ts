@@ -13,7 +13,10 @@ import { MAX_VALUE_BYTES } from "../scenario/schema.ts";
  *     named bytes / memory_usage / memory / usage / size, the key column key / name. Lines starting with
  *     `#` and blank lines are skipped; `(integer) 72` (redis-cli's reply format) is read as 72, and
  *     `(nil)` or an empty bytes field (a key that was gone) is skipped and counted. Any other
- *     non-number is an error naming the file and line.
+ *     non-number is an error naming the file and line. Optional columns, named in the header: `ttl`
+ *     (seconds, as TTL prints them: -1 no TTL, -2 the key was gone: skipped) or `pttl` (ms), `type`,
+ *     `db`; without a header, three columns are key,bytes,ttl. Keys' names group them by prefix
+ *     (groupByPrefix, below) for sim init's classes.
  *   - `redis-cli --keystats` output (Redis 7.4+/8): its "Key size Percentile Total keys" table of
  *     MEMORY USAGE percentiles; the keys between two rows are taken at the midpoint of the two sizes
  *     (the sizes are printed to 3 significant digits, e.g. 4.92K), and the mean key length from
@@ -42,6 +45,14 @@ export interface SizeSample {
   keyLen?: number;
   /** How many keys this sample stands for (1, or a keystats row's count). */
   weight: number;
+  /** The key's name, when the sample gives it (CSV with a key column). */
+  key?: string;
+  /** Remaining TTL in ms from a ttl/pttl column: null = no TTL (TTL -1); absent = not given. */
+  ttlMs?: number | null;
+  /** TYPE of the key from a type column (string, hash, …). */
+  type?: string;
+  /** The database from a db column. */
+  db?: number;
 }
 
 export interface ParsedSizes {
@@ -54,6 +65,8 @@ export interface ParsedSizes {
   meanKeyLen?: number;
   /** Lines skipped ((nil), empty) and other remarks. */
   notes: string[];
+  /** Which optional columns the CSV had (ttl: seconds as TTL prints them, or ms as PTTL). */
+  columns?: { key: boolean; ttl: "s" | "ms" | null; type: boolean; db: boolean };
 }
 
 /** Key length assumed when a sample names no key and no summary gives the mean. */
@@ -61,6 +74,11 @@ export const DEFAULT_KEY_LEN = 16;
 
 const BYTES_COLS = ["bytes", "memory_usage", "memory-usage", "memory usage", "memory", "usage", "size", "mem", "memusage"];
 const KEY_COLS = ["key", "name", "keyname", "key_name"];
+const TTL_S_COLS = ["ttl", "ttl_s", "ttl_sec", "ttl_seconds"];
+const TTL_MS_COLS = ["pttl", "ttl_ms"];
+const TYPE_COLS = ["type", "key_type"];
+const DB_COLS = ["db", "database"];
+const INTEGER = /^-?\d+$/;
 
 /** Splits one CSV line (double quotes, "" inside quotes); null on an unterminated quote. */
 function splitCsv(line: string, sep: string): string[] | null {
@@ -146,10 +164,13 @@ export function parseSizes(text: string, file = "sizes.csv"): ParsedSizes {
   if (lines.some((l) => /^\s*Key size\s+Percentile\s+Total keys/.test(l))) return parseKeystats(lines, file);
   if (lines.some((l) => /^\d+ strings with \d+ bytes/.test(l.trim()))) return parseMemkeys(lines, file);
   const samples: SizeSample[] = [];
-  let header: { bytes: number; key: number } | null = null;
+  let header: { bytes: number; key: number; ttl: number; ttlUnit: "s" | "ms"; type: number; db: number } | null = null;
   let sep: string | null = null;
   let skipped = 0;
+  let gone = 0;
   let sawData = false;
+  /** Columns of the first data line without a header (2: key,bytes; 3: key,bytes,ttl). */
+  let width: number | null = null;
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const raw = lines[i].trim();
@@ -172,23 +193,44 @@ export function parseSizes(text: string, file = "sizes.csv"): ParsedSizes {
         if (b < 0 && names.length === 1) b = 0;
         if (b < 0)
           throw new InputError(`${file}:${lineNo}: the header names no bytes column (${cut(cols.map((c) => show(c, 30)).join(", "), 120)}); name it "bytes", or give lines of key,bytes or bytes without a header`);
-        header = { bytes: b, key: names.findIndex((c) => KEY_COLS.includes(c)) };
+        const ts = names.findIndex((c) => TTL_S_COLS.includes(c));
+        const tm = names.findIndex((c) => TTL_MS_COLS.includes(c));
+        header = {
+          bytes: b,
+          key: names.findIndex((c) => KEY_COLS.includes(c)),
+          ttl: ts >= 0 ? ts : tm,
+          ttlUnit: ts >= 0 ? "s" : "ms",
+          type: names.findIndex((c) => TYPE_COLS.includes(c)),
+          db: names.findIndex((c) => DB_COLS.includes(c)),
+        };
         continue;
       }
     }
+    const firstData = !sawData;
     sawData = true;
-    let bi: number, ki: number;
+    let bi: number, ki: number, ti = -1, yi = -1, di = -1;
+    let unit: "s" | "ms" = "s";
     if (header) {
       bi = header.bytes;
       ki = header.key;
+      ti = header.ttl;
+      unit = header.ttlUnit;
+      yi = header.type;
+      di = header.db;
     } else if (cols.length === 1) {
       bi = 0;
       ki = -1;
     } else if (cols.length === 2) {
       bi = 1;
       ki = 0;
+    } else if (cols.length === 3 && (firstData || width === 3) && INTEGER.test(cols[2].replace(/^\(integer\)\s+/, "").trim())) {
+      // key,bytes,ttl: MEMORY USAGE and TTL (seconds, -1 none) of each key, as a shell loop prints them
+      bi = 1;
+      ki = 0;
+      ti = 2;
     } else
-      throw new InputError(`${file}:${lineNo}: ${cols.length} columns and no header: give key,bytes or bytes, or a header naming the bytes column`);
+      throw new InputError(`${file}:${lineNo}: ${cols.length} columns and no header: give key,bytes, key,bytes,ttl or bytes, or a header naming the bytes column`);
+    if (firstData && !header) width = cols.length;
     if (bi >= cols.length) throw new InputError(`${file}:${lineNo}: no value in the bytes column (column ${bi + 1})`);
     const v = cols[bi].replace(/^\(integer\)\s+/, "").trim();
     if (v === "" || v === "(nil)" || v.toLowerCase() === "null") {
@@ -198,12 +240,38 @@ export function parseSizes(text: string, file = "sizes.csv"): ParsedSizes {
     if (!NUMBER.test(v)) throw new InputError(`${file}:${lineNo}: ${show(v, 40)} is not a number of bytes (expected key,bytes or bytes per line: MEMORY USAGE of each key)`);
     const bytes = Math.round(Number(v));
     const key = ki >= 0 && ki < cols.length ? cols[ki] : undefined;
-    samples.push({ bytes, keyLen: key !== undefined ? new TextEncoder().encode(key).length : undefined, weight: 1 });
+    const sample: SizeSample = { bytes, keyLen: key !== undefined ? new TextEncoder().encode(key).length : undefined, weight: 1 };
+    if (key !== undefined) sample.key = key;
+    if (ti >= 0) {
+      const t = (cols[ti] ?? "").replace(/^\(integer\)\s+/, "").trim();
+      if (t !== "" && t !== "(nil)") {
+        if (!INTEGER.test(t)) throw new InputError(`${file}:${lineNo}: ${show(t, 40)} is not a TTL (whole ${unit === "s" ? "seconds" : "milliseconds"}, -1 for none, as ${unit === "s" ? "TTL" : "PTTL"} prints it)`);
+        const n = Number(t);
+        if (n === -2) {
+          // the key was gone by the time its TTL was asked
+          gone++;
+          continue;
+        }
+        sample.ttlMs = n < 0 ? null : unit === "s" ? n * 1000 : n;
+      }
+    }
+    if (yi >= 0 && (cols[yi] ?? "").trim() !== "") sample.type = cols[yi].trim().toLowerCase();
+    if (di >= 0) {
+      const d = (cols[di] ?? "").trim();
+      if (d !== "") {
+        if (!/^\d+$/.test(d)) throw new InputError(`${file}:${lineNo}: ${show(d, 40)} is not a database number (the db column)`);
+        sample.db = Number(d);
+      }
+    }
+    samples.push(sample);
   }
   if (samples.length === 0)
     throw new InputError(`${file}: no sizes found${skipped ? ` (${skipped} empty or (nil) values)` : ""}: expected lines of key,bytes or bytes (MEMORY USAGE per key), or redis-cli --keystats/--memkeys output`);
   const notes = skipped ? [`${skipped} lines with no size ((nil): the key was gone) skipped`] : [];
-  return { file, format: "csv", samples, valueBytes: false, notes };
+  if (gone) notes.push(`${gone} lines with TTL -2 (the key was gone) skipped`);
+  const ttlCol = header ? (header.ttl >= 0 ? header.ttlUnit : null) : width === 3 ? "s" : null;
+  const columns = { key: samples.some((x) => x.key !== undefined), ttl: ttlCol, type: !!header && header.type >= 0, db: !!header && header.db >= 0 };
+  return { file, format: "csv", samples, valueBytes: false, notes, columns };
 }
 
 // ---- inversion ------------------------------------------------------------------------------------------
@@ -293,7 +361,7 @@ function quantile(sorted: { v: number; w: number }[], total: number, p: number):
  * equal weight over the sorted sample, each at its mean (so the mean, and the memory, are kept exactly
  * up to rounding) with its weight. Also a lognormal by the sample's median and 99th percentile.
  */
-export function fitSizes(parsed: ParsedSizes, opts: { allocator?: Allocator; bins?: number } = {}): SizeFit {
+export function fitSizes(parsed: ParsedSizes, opts: { allocator?: Allocator; bins?: number; label?: string } = {}): SizeFit {
   const A = allocatorFn(opts.allocator ?? "jemalloc-bundled");
   const bins = opts.bins ?? 20;
   const meanKeyLen = parsed.meanKeyLen ?? DEFAULT_KEY_LEN;
@@ -353,10 +421,14 @@ export function fitSizes(parsed: ParsedSizes, opts: { allocator?: Allocator; bin
   const p99 = Math.max(median, quantile(vals, total, 0.99));
   const lognormal = median === p99 ? null : { median, p99 };
   const what =
-    parsed.format === "csv" ? `${n} MEMORY USAGE samples` : parsed.format === "keystats" ? `redis-cli --keystats percentiles of ${n} keys` : parsed.format === "memkeys" ? `redis-cli --memkeys mean of ${n} string keys` : `redis-cli --bigkeys mean string length of ${n} keys`;
+    parsed.format === "csv" ? `${n} MEMORY USAGE samples${opts.label ? ` of ${opts.label}` : ""}` : parsed.format === "keystats" ? `redis-cli --keystats percentiles of ${n} keys` : parsed.format === "memkeys" ? `redis-cli --memkeys mean of ${n} string keys` : `redis-cli --bigkeys mean string length of ${n} keys`;
   const keyWhat = parsed.samples.every((s) => s.keyLen !== undefined) ? "each key's own name length" : parsed.meanKeyLen !== undefined ? `mean key length ${parsed.meanKeyLen}` : `key names assumed ${DEFAULT_KEY_LEN} bytes`;
   const from = parsed.valueBytes ? `${parsed.file}: ${what}` : `${parsed.file}: ${what}, less per-key overhead (dictEntry, key sds, robj; ${opts.allocator ?? "jemalloc-bundled"} size classes; ${keyWhat})`;
   const notes = [...parsed.notes];
+  const types = new Map<string, number>();
+  for (const x of parsed.samples) if (x.type !== undefined && x.type !== "string") types.set(x.type, (types.get(x.type) ?? 0) + x.weight);
+  if (types.size)
+    notes.push(`${[...types.values()].reduce((a, b) => a + b, 0)} of ${n} sampled keys are not strings (${[...types].map(([t, k]) => `${t} ${k}`).join(", ")}): modelled as strings of the same memory`);
   if (below > 0) notes.push(`${below} of ${n} sizes are below the smallest string key of their name length under ${opts.allocator ?? "jemalloc-bundled"} (another allocator? integer values?): taken as 0-byte values`);
   return {
     valueSize,
@@ -369,4 +441,83 @@ export function fitSizes(parsed: ParsedSizes, opts: { allocator?: Allocator; bin
     from,
     notes,
   };
+}
+
+// ---- key prefixes -----------------------------------------------------------------------------------------
+
+/** Separators tried, in order: ':' is Redis's convention (object-type:id), the others common ones. */
+export const PREFIX_SEPARATORS = [":", "|", "/", ".", "_", "-"] as const;
+/** At most this many prefix classes; smaller prefixes go into one "other" class. */
+export const MAX_PREFIX_CLASSES = 12;
+/** A prefix needs at least this share of the named sampled keys (and 2 keys) to be a class of its own. */
+export const MIN_PREFIX_SHARE = 0.01;
+
+export interface PrefixGroup {
+  /** The prefix as the keys have it (`product`), or null for the "other" group. */
+  prefix: string | null;
+  /** The database (from a db column), or undefined. */
+  db?: number;
+  samples: SizeSample[];
+  /** Keys in the sample (sum of weights). */
+  n: number;
+}
+
+export interface PrefixGrouping {
+  sep: string;
+  groups: PrefixGroup[];
+  /** Named keys in the sample. */
+  n: number;
+  /** How the grouping was decided, for a comment. */
+  rule: string;
+}
+
+/**
+ * Groups the sampled keys by prefix: the part before the first separator, the separator being the
+ * first of `:`, `|`, `/`, `.`, `_`, `-` that splits the sample into few groups: prefixes each holding at
+ * least 1 % of the named keys (and 2 keys), the 12 largest, together at least half of the keys. Keys
+ * without that separator, and smaller prefixes, form one group (prefix null, "other"). ':' is tried
+ * first as Redis's own convention (`product:123`); a separator that gives a prefix per key (ids,
+ * hashes) gives no grouping. Null when the sample names no keys or no separator groups them; with a
+ * db column, groups are per database and prefix.
+ */
+export function groupByPrefix(parsed: ParsedSizes): PrefixGrouping | null {
+  const named = parsed.samples.filter((x) => x.key !== undefined);
+  if (named.length === 0 || named.length < parsed.samples.length) return null;
+  const n = named.reduce((a, x) => a + x.weight, 0);
+  for (const sep of PREFIX_SEPARATORS) {
+    const by = new Map<string, PrefixGroup>();
+    let rest: SizeSample[] = [];
+    for (const x of named) {
+      const i = x.key!.indexOf(sep);
+      if (i <= 0) {
+        rest.push(x);
+        continue;
+      }
+      const prefix = x.key!.slice(0, i);
+      const id = `${x.db ?? ""}\u0000${prefix}`;
+      let g = by.get(id);
+      if (!g) by.set(id, (g = { prefix, db: x.db, samples: [], n: 0 }));
+      g.samples.push(x);
+      g.n += x.weight;
+    }
+    const sorted = [...by.values()].sort((a, b) => b.n - a.n || (a.db ?? 0) - (b.db ?? 0) || (a.prefix! < b.prefix! ? -1 : a.prefix! > b.prefix! ? 1 : 0));
+    const kept = sorted.filter((g, i) => i < MAX_PREFIX_CLASSES && g.n >= 2 && g.n >= MIN_PREFIX_SHARE * n);
+    const covered = kept.reduce((a, g) => a + g.n, 0);
+    if (kept.length === 0 || covered < 0.5 * n) continue;
+    for (const g of sorted) if (!kept.includes(g)) rest = rest.concat(g.samples);
+    const groups = [...kept];
+    if (rest.length) groups.push({ prefix: null, samples: rest, n: rest.reduce((a, x) => a + x.weight, 0) });
+    const rule =
+      `keys grouped by the part before the first '${sep}'` +
+      (sep === ":" ? " (Redis's convention, object-type:id)" : ` (the first of ${PREFIX_SEPARATORS.map((c) => `'${c}'`).join(" ")} that groups most sampled keys; none had ':')`) +
+      `; prefixes with at least ${MIN_PREFIX_SHARE * 100} % of the sample and 2 keys, the ${MAX_PREFIX_CLASSES} largest at most, are classes` +
+      (rest.length ? `; the other ${rest.length} keys (no '${sep}', or rarer prefixes) are one class` : "");
+    return { sep, groups, n, rule };
+  }
+  return null;
+}
+
+/** A sample made of some of `parsed`'s samples (to fit one prefix's sizes). */
+export function subsetSizes(parsed: ParsedSizes, samples: SizeSample[]): ParsedSizes {
+  return { ...parsed, samples, notes: [] };
 }
