@@ -4,7 +4,8 @@ import { createServer } from "node:net";
 /** True when a `redis-server` binary is on the PATH. */
 export const hasRedisServer = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (free now): for a server to start on, or a refused connection. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);

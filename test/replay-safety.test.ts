@@ -1,13 +1,12 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { parseRedisUrl, redactUrl } from "../src/replay/connect.ts";
-import { hasRedisServer, startRedis, type RunningRedis } from "./redis-server.ts";
+import { freePort, hasRedisServer, startRedis, type RunningRedis } from "./redis-server.ts";
 
 /*
  * `sim replay` and `sim calibrate` drive a real server that may hold someone else's data. These tests
@@ -109,16 +108,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const closedPort = freePort;
 
 async function withRedis(extra: string[], fn: (redis: RunningRedis) => Promise<void>): Promise<void> {
   const redis = await startRedis(extra);
