@@ -247,3 +247,24 @@ describe("sweeps: identity of results", () => {
     }
   });
 });
+
+describe("values refused plainly", () => {
+  it("--seed '' / abc / beyond 2^32 − 1: one line, exit 2 (yargs would read '' as 0)", () => {
+    for (const seed of ["", "abc", "99999999999", "-1"]) {
+      const r = sim(["run", "scenarios/policy-comparison.yaml", "--seed", seed, "--no-charts", "--out", join(tmp(), "x")]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim()).toBe(`sim: --seed ${JSON.stringify(seed)}: give a whole number from 0 to 4294967295`);
+    }
+  });
+
+  it("a file that is not a scenario (/etc/passwd) is reported as such without echoing its lines", () => {
+    const d = tmp();
+    const f = join(d, "passwd");
+    writeFileSync(f, "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n");
+    const r = sim(["run", f, "--no-charts", "--out", join(d, "o")]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/a scenario is a YAML mapping .*; found a single text \(is this a scenario file\?\)/);
+    expect(r.err).not.toMatch(/root|daemon|bash/);
+  });
+});

@@ -160,3 +160,18 @@ export const FORCE_OPTION_SPEC = {
   type: "boolean",
   describe: "run a scenario that the size checks call merely large (hours of work, gigabytes of CSV); what cannot finish or fit is still refused",
 } as const;
+
+/**
+ * --seed: a whole number from 0 to 2^32 − 1, read as written (yargs' number type would turn `--seed ''`
+ * into 0 and `--seed abc` into NaN).
+ */
+export const SEED_OPTION_SPEC = {
+  type: "string",
+  describe: "override the scenario's seed (0 to 4294967295)",
+  coerce: (v: unknown): number | undefined => {
+    if (v === undefined) return undefined;
+    const text = String(Array.isArray(v) ? v[v.length - 1] : v).trim();
+    if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) throw new InputError(`--seed ${JSON.stringify(cut(text, 30))}: give a whole number from 0 to 4294967295`);
+    return Number(text);
+  },
+} as const;

@@ -55,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
+      // yargs' own errors (a coerce that refused a value: --seed abc) are the user's
+      if (err && err.name === "YError") throw new InputError(err.message);
       if (err) throw err;
       throw new InputError(`${msg}\nRun 'sim --help' for usage.`);
     });

@@ -7,7 +7,7 @@ import { loadScenarioFile, openTrace, traceScenario } from "../io/scenario-file.
 import { parseRedisUrl } from "../replay/connect.ts";
 import { replayPlan } from "../replay/replay.ts";
 import { compile } from "../scenario/compile.ts";
-import { defaultOutDir, FORCE_OPTION_SPEC, runToDir } from "./common.ts";
+import { defaultOutDir, FORCE_OPTION_SPEC, SEED_OPTION_SPEC, runToDir } from "./common.ts";
 import { applySeed, type RunOutcome } from "./run.ts";
 
 export interface ReplayArgs {
@@ -118,7 +118,7 @@ export const replayCommand = (setCode: (c: number) => void): CommandModule<objec
       .option("redis", { type: "string", describe: "the server, e.g. redis://127.0.0.1:6379", demandOption: true })
       .option("out", { alias: "o", type: "string", describe: "output directory (default results/<name>-replay)" })
       .option("flush", { type: "boolean", describe: "FLUSHALL before starting (without it, a server that holds keys is refused, untouched)" })
-      .option("seed", { type: "number", describe: "override the scenario's seed" })
+      .option("seed", SEED_OPTION_SPEC)
       .option("set", { type: "string", array: true, describe: "override a scenario field, e.g. --set redis.maxmemory=64mb" })
       .option("allow-allocator-mismatch", {
         type: "boolean",

@@ -7,7 +7,7 @@ import { pause } from "./interrupt.ts";
 import { CsvStream, csv } from "../io/output.ts";
 import { CLASS_COLUMNS, HERD_COLUMNS, timeseriesColumns } from "../metrics/columns.ts";
 import { compile, EV_CRASH } from "../scenario/compile.ts";
-import { defaultOutDir, FORCE_OPTION_SPEC, runToDir } from "./common.ts";
+import { defaultOutDir, FORCE_OPTION_SPEC, SEED_OPTION_SPEC, runToDir } from "./common.ts";
 import { checkReplications, combineReplications, startReplications } from "./replications.ts";
 export { infoText, type RunOutcome } from "./info-text.ts";
 import type { RunOutcome } from "./info-text.ts";
@@ -104,7 +104,7 @@ export const runCommand = (setCode: (c: number) => void): CommandModule<object, 
     y
       .positional("scenario", { type: "string", describe: "scenario YAML file", demandOption: true })
       .option("out", { alias: "o", type: "string", describe: "output directory (default results/<scenario name>, or results/<name>--<overrides> with --set or --seed); only a directory evictsim wrote is replaced" })
-      .option("seed", { type: "number", describe: "override the scenario's seed" })
+      .option("seed", SEED_OPTION_SPEC)
       .option("set", {
         type: "string",
         array: true,

@@ -260,7 +260,8 @@ export function parseScenario(text: string, opts: ParseOptions = {}): Scenario {
     throw new InputError(`${file}${line ? `:${line}` : ""}: not valid YAML: ${cut(e.message.split("\n")[0], 160)}${more}`);
   }
   if (!doc.contents || !isMap(doc.contents)) {
-    const what = !doc.contents ? "nothing" : isScalar(doc.contents) ? show(doc.contents.value) : isCollection(doc.contents) ? "a list" : "an alias";
+    // a scalar is not echoed: the file may be anything (a password file given by mistake)
+    const what = !doc.contents ? "nothing" : isScalar(doc.contents) ? `a single ${typeof doc.contents.value === "string" ? "text" : "value"} (is this a scenario file?)` : isCollection(doc.contents) ? "a list" : "an alias";
     throw new InputError(`${file}: a scenario is a YAML mapping with redis, workload, … sections; found ${what}`);
   }
   const origins = opts.set?.length ? applySet(doc, lc, opts.set, file) : [];
