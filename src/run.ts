@@ -138,6 +138,7 @@ export class Runner {
     if (plan.persistence) this.server.persistence = new Persistence(plan.persistence, this.server, this.sim, this.streams.get("disk"), this.streams.get("cow").u32() | 0);
     this.columns = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).length;
     this.series = new SeriesBuffer(plan.app !== undefined);
+    this.maxTraceUs = plan.durationUs === Infinity ? HARD_ROWS * plan.intervalUs : Infinity;
     const sim = this.sim;
     const eventKind = sim.on((i) => this.fire(plan.events[i]));
     plan.events.forEach((e, i) => sim.at(e.atUs, eventKind, i));
@@ -472,9 +473,7 @@ export class Runner {
    * A trace without a duration runs to its last request; one that reaches further than HARD_ROWS
    * timeseries rows (a corrupt timestamp, or seconds read as milliseconds) cannot be written: refused.
    */
-  private get maxTraceUs(): number {
-    return this.plan.durationUs === Infinity ? HARD_ROWS * this.plan.intervalUs : Infinity;
-  }
+  private readonly maxTraceUs: number;
 
   private tooLong(t: number): never {
     const years = t / US_PER_S / 31_557_600;

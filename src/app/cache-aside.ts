@@ -17,8 +17,8 @@ import {
 import { Request, type RequestSource } from "../workload/request.ts";
 
 /*
- * Cache-aside clients in front of the modelled database (../shared/reference/persistence-and-stampede.md
- * §D–F). An application request arrives (open loop, from the workload), GETs its key from Redis
+ * Cache-aside clients in front of the modelled database (stampedes and their mitigations: Vattani,
+ * Chierichetti and Lowenstein, "Optimal Probabilistic Cache Stampede Prevention", PVLDB 8(8), 2015). An application request arrives (open loop, from the workload), GETs its key from Redis
  * (round trip + the command's service time, queued behind earlier commands on Redis's one thread), and
  * on a hit returns. On a miss it queries the database (pool wait + round trip + service time), SETs the
  * value with the class's TTL and returns. End-to-end latencies go into HDR histograms.

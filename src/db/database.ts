@@ -6,7 +6,7 @@ import { empiricalDist, lognormalDist, Z99 } from "../workload/distributions.ts"
 /*
  * The backing database as a queue: c connections (servers), FIFO waiting for a free one, a service-time
  * distribution, an optional pool-acquire timeout and an optional client-side query timeout.
- * (../shared/reference/persistence-and-stampede.md §E1–E2.)
+ * (an M/G/c queue; its waits are checked against Erlang C in database.test.ts.)
  *
  * c = min(app instances × pool per instance, max-connections): the pools are modelled as one shared
  * FIFO pool of that size. Per-instance pools with their own queues would make waits a little longer

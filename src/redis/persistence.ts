@@ -10,8 +10,8 @@ import { RESIZE_AVOID, RESIZE_ENABLE } from "./dict.ts";
 import type { RedisServer } from "./server.ts";
 
 /*
- * Persistence costs (../shared/reference/persistence-and-stampede.md §A–C): RDB snapshots (save points,
- * BGSAVE), the fork stall, the child's duration, copy-on-write, AOF with appendfsync always / everysec /
+ * Persistence costs (Redis 7.0's rdb.c, aof.c and server.c; Redis's persistence and latency docs): RDB
+ * snapshots (save points, BGSAVE), the fork stall, the child's duration, copy-on-write, AOF with appendfsync always / everysec /
  * no, AOF rewrite, and what a crash loses and how long the restart's load takes.
  *
  * What we model, and what we simplify:
