@@ -111,7 +111,7 @@ describe("the size-class tables and what INFO tells (no server needed)", () => {
   });
 });
 
-describe.skipIf(!hasRedisServer)("against a real redis-server (skipped: no redis-server on the PATH)", () => {
+describe.skipIf(!hasRedisServer)(`against a real redis-server${hasRedisServer ? "" : " (skipped: no redis-server on the PATH)"}`, () => {
   let redis: RunningRedis;
   let r: Redis;
   beforeAll(async () => {

@@ -151,8 +151,8 @@ describe("other people's directories", () => {
     expect(again.out).toMatch(/replaced the earlier result in results\/small\//);
     const lfu = sim(["run", f, "--no-charts", "--set", "redis.maxmemory-policy=allkeys-lfu", "--seed", "7"], d);
     expect(lfu.code).toBe(0);
-    expect(lfu.out).toMatch(/results: results\/small--maxmemory-policy=allkeys-lfu,seed=7\//);
-    expect(readdirSync(join(d, "results")).sort()).toEqual(["small", "small--maxmemory-policy=allkeys-lfu,seed=7"]);
+    expect(lfu.out).toMatch(/results: results\/small--redis\.maxmemory-policy=allkeys-lfu,seed=7\//);
+    expect(readdirSync(join(d, "results")).sort()).toEqual(["small", "small--redis.maxmemory-policy=allkeys-lfu,seed=7"]);
     expect(readFileSync(join(d, "results/small/summary.csv"), "utf8")).toMatch(/allkeys-lru/);
   });
 
@@ -266,5 +266,60 @@ describe("values refused plainly", () => {
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(r.err).toMatch(/a scenario is a YAML mapping .*; found a single text \(is this a scenario file\?\)/);
     expect(r.err).not.toMatch(/root|daemon|bash/);
+  });
+});
+
+describe("every command that writes checks what it would replace", () => {
+  it("sim run --out <a sweep directory>: refused (a run never replaces a sweep and its points)", () => {
+    const d = tmp();
+    const sw = join(d, "sw");
+    mkdirSync(join(sw, "points"), { recursive: true });
+    writeFileSync(join(sw, ".evictsim"), JSON.stringify({ evictsim: "0.1.0", kind: "sweep" }));
+    const f = join(d, "s.yaml");
+    writeFileSync(f, SMALL);
+    const r = sim(["run", f, "--out", sw, "--no-charts"]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toMatch(/holds an evictsim sweep result, not a run; refusing to replace it/);
+    expect(existsSync(join(sw, "points"))).toBe(true);
+  });
+
+  it("report, diff and plot: a foreign file or directory, a directory as a file: one line, exit 2, nothing replaced", () => {
+    const d = tmp();
+    const f = join(d, "s.yaml");
+    writeFileSync(f, SMALL);
+    const run = join(d, "r");
+    expect(sim(["run", f, "--out", run, "--no-charts", "--quiet"]).code).toBe(0);
+    const mine = join(d, "mine.html");
+    writeFileSync(mine, "my notes\n");
+    for (const args of [
+      ["report", run, "--out", mine],
+      ["report", run, "--out", d],
+      ["diff", run, run, "--out", d],
+      ["diff", run, run, "--out", mine],
+    ]) {
+      const r = sim(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err.trim().split("\n"), args.join(" ")).toHaveLength(1);
+      expect(r.err).not.toMatch(/internal error|    at /);
+    }
+    expect(readFileSync(mine, "utf8")).toBe("my notes\n");
+    const foreign = join(d, "foreign");
+    mkdirSync(join(foreign, "charts"), { recursive: true });
+    writeFileSync(join(foreign, "charts", "keep.txt"), "x");
+    writeFileSync(join(foreign, "timeseries.csv"), readFileSync(join(run, "timeseries.csv")));
+    writeFileSync(join(foreign, "summary.csv"), readFileSync(join(run, "summary.csv")));
+    const p = sim(["plot", foreign]);
+    expect(p.code).toBe(2);
+    expect(p.err).toMatch(/not an evictsim run directory/);
+    expect(existsSync(join(foreign, "charts", "keep.txt"))).toBe(true);
+  });
+
+  it("overrides of two different fields with the same last name get different directories", () => {
+    const d = tmp();
+    const f = join(d, "s.yaml");
+    writeFileSync(f, SMALL.replace("classes: [{ name: c, keys: 5000 }]", "classes: [{ name: c, keys: 5000 }, { name: e, keys: 10 }]"));
+    expect(sim(["run", f, "--no-charts", "-q", "--set", "workload.classes.0.keys=50"], d).code).toBe(0);
+    expect(sim(["run", f, "--no-charts", "-q", "--set", "workload.classes.1.keys=50"], d).code).toBe(0);
+    expect(readdirSync(join(d, "results")).sort()).toEqual(["small--workload.classes.0.keys=50", "small--workload.classes.1.keys=50"]);
   });
 });

@@ -148,7 +148,7 @@ describe("--redis URLs and redaction (no server needed)", () => {
   });
 });
 
-describe.skipIf(!hasRedisServer)("sim replay and sim calibrate leave a real server as they found it (skipped: no redis-server on the PATH)", () => {
+describe.skipIf(!hasRedisServer)(`sim replay and sim calibrate leave a real server as they found it${hasRedisServer ? "" : " (skipped: no redis-server on the PATH)"}`, () => {
   it("(a) a server that holds keys is refused without --flush: exit 2, one line, no key, CONFIG or statistic touched", async () => {
     await withRedis(SERVER_CONF, async (redis) => {
       const before = await withClient(redis.url, async (r) => {

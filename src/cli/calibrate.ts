@@ -1,7 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { writeFileSync } from "node:fs";
 import { InputError } from "../errors.ts";
-import { csv } from "../io/output.ts";
+import { csv, sameHeader, writeFileAtomic } from "../io/output.ts";
 import { ALLOCATORS, type Allocator } from "../redis/alloc.ts";
 import { calibrateServer, DEFAULT_SIZES, type CalibrationResult, type CalibrationRow } from "../replay/calibrate.ts";
 import { parseRedisUrl } from "../replay/connect.ts";
@@ -76,7 +75,10 @@ export const calibrateCommand = (setCode: (c: number) => void): CommandModule<ob
     const rep = calibrationReport(res, parseRedisUrl(a.redis).shown);
     process.stdout.write([...rep.before, calibrationText(res.rows), ...rep.after].join("\n") + "\n");
     for (const w of rep.warnings) process.stderr.write(`sim: warning: ${w}\n`);
-    if (a.out) writeFileSync(a.out, csv(Object.keys(res.rows[0]), res.rows.map((r) => Object.values(r))));
+    if (a.out) {
+      const text = csv(Object.keys(res.rows[0]), res.rows.map((r) => Object.values(r)));
+      writeFileAtomic(a.out, text, "--out", sameHeader(text));
+    }
     setCode(0);
   },
 });

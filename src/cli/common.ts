@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { cut, InputError } from "../errors.ts";
 import { CsvStream, csv, RunDir, TOOL_VERSION } from "../io/output.ts";
-import { throwIfInterrupted } from "./interrupt.ts";
+import { settle } from "./interrupt.ts";
 import { infoText, type RunOutcome } from "./info-text.ts";
 import { Progress } from "./progress.ts";
 import { resolvedYaml, type LoadedScenario } from "../io/scenario-file.ts";
@@ -33,7 +34,7 @@ export async function writeRunDir(
   body: (row: (values: number[]) => void, dir: RunDir) => Summary | Promise<Summary>,
   options: RunDirOptions = {},
 ): Promise<Summary> {
-  const dir = new RunDir(dirPath, options.kind ?? "run", { scenario: loaded.name, seed: loaded.scenario.seed, fingerprint: fingerprint(loaded) });
+  const dir = new RunDir(dirPath, options.kind ?? "run", { scenario: loaded.name, seed: loaded.scenario.seed, model: modelVersion(), fingerprint: fingerprint(loaded) });
   try {
     const withApp = loaded.scenario.database !== undefined;
     const withPersistence = compile(loaded.scenario).persistence !== undefined;
@@ -44,7 +45,7 @@ export async function writeRunDir(
     dir.write("summary.csv", csv(cols.map((c) => c.name), [cols.map((c) => s[c.name] ?? "")]));
     dir.write("scenario.resolved.yaml", resolvedYaml(loaded, dirPath, loaded.scenario.seed));
     await options.finish?.(dir);
-    throwIfInterrupted();
+    await settle();
     dir.commit();
     if (dir.replacing) options.notice?.(`replaced the earlier result in ${dirPath}/`);
     return s;
@@ -102,16 +103,13 @@ export function checkName(name: string, file: string): string {
 
 /**
  * The default directory of a run: results/<name>, or, when --set or --seed changed the scenario,
- * results/<name>--<what changed> (e.g. results/policy-comparison--maxmemory-policy=allkeys-lfu), so a
+ * results/<name>--<what changed> (e.g. results/policy-comparison--redis.maxmemory-policy=allkeys-lfu), so a
  * variant never replaces the plain scenario's result. Long lists of overrides get a short hash instead.
  */
 export function defaultOutDir(name: string, file: string, set: readonly string[] = [], seed?: number, suffix = ""): string {
   checkName(name, file);
-  const parts = set.map((s) => {
-    const eq = s.indexOf("=");
-    const path = s.slice(0, Math.max(0, eq)).split(".");
-    return `${path[path.length - 1]}=${s.slice(eq + 1)}`;
-  });
+  // the whole path: workload.classes.0.keys and workload.classes.1.keys must not share a directory
+  const parts = set.map((s) => s.trim());
   if (seed !== undefined) parts.push(`seed=${seed}`);
   if (parts.length === 0) return join("results", name + suffix);
   let slug = parts.join(",").replace(/[^A-Za-z0-9._=,%+-]+/g, "_");
@@ -135,20 +133,52 @@ export function fnv1a(text: string): string {
  * same fingerprint come from the same inputs; a sweep resumes only points whose fingerprint matches.
  */
 export function fingerprint(loaded: LoadedScenario): string {
-  return createHash("sha256").update(`${TOOL_VERSION}\n${identityYaml(loaded)}`).digest("hex").slice(0, 16);
+  return createHash("sha256").update(`${TOOL_VERSION}\n${modelVersion()}\n${identityYaml(loaded)}`).digest("hex").slice(0, 16);
+}
+
+let MODEL_VERSION: string | null = null;
+/**
+ * The simulator's version as results depend on it: a hash of every source file under src/ (the package
+ * version alone is not bumped for every change of the model, and a sweep resumed across one would mix
+ * figures of two models).
+ */
+export function modelVersion(): string {
+  if (MODEL_VERSION !== null) return MODEL_VERSION;
+  const root = fileURLToPath(new URL("../", import.meta.url));
+  const h = createHash("sha256");
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : /\.(ts|mjs|js)$/.test(e.name) && !/\.test\.ts$/.test(e.name) ? [join(dir, e.name)] : []))
+      .sort();
+  for (const f of walk(root)) h.update(relative(root, f)).update("\0").update(readFileSync(f)).update("\0");
+  MODEL_VERSION = h.digest("hex").slice(0, 12);
+  return MODEL_VERSION;
+}
+
+/** A trace's identity: its size and a hash of its first and last 64 KiB (not its path: a copy is the same trace). */
+function traceIdentity(path: string): string {
+  try {
+    const size = statSync(path).size;
+    const fd = openSync(path, "r");
+    try {
+      const n = Math.min(65536, size);
+      const head = Buffer.alloc(n), tail = Buffer.alloc(n);
+      readSync(fd, head, 0, n, 0);
+      readSync(fd, tail, 0, n, Math.max(0, size - n));
+      return `${size} bytes, ${createHash("sha256").update(head).update(tail).digest("hex").slice(0, 12)}`;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return "absent";
+  }
 }
 
 /** The resolved scenario as it identifies a result (no paths: a trace by file name and size). */
 export function identityYaml(loaded: LoadedScenario): string {
   const l = { ...loaded, scenario: structuredClone(loaded.scenario) };
   if (l.scenario.workload.trace && loaded.tracePath) {
-    let size = -1;
-    try {
-      size = statSync(loaded.tracePath).size;
-    } catch {
-      /* absent: the run will say so */
-    }
-    l.scenario.workload.trace.path = `${basename(loaded.tracePath)} (${size} bytes)`;
+    l.scenario.workload.trace.path = `${basename(loaded.tracePath)} (${traceIdentity(loaded.tracePath)})`;
     delete l.tracePath;
   }
   // no header comment (it names the output directory), no path-dependent fields

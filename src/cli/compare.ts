@@ -3,6 +3,7 @@ import { basename, dirname, join, normalize, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { checkOutDir, csv, RunDir } from "../io/output.ts";
+import { pause, settle } from "./interrupt.ts";
 import { APP_SUMMARY_COLUMNS, PERSISTENCE_SUMMARY_COLUMNS, SUMMARY_COLUMNS } from "../metrics/columns.ts";
 
 /*
@@ -49,7 +50,7 @@ export async function simCompare(args: CompareArgs, log: (s: string) => void = (
     if (existsSync(d) && statSync(d).isDirectory() && existsSync(join(d, "sweep.json")) && !existsSync(join(d, "summary.csv")))
       throw new InputError(`${d}: a sweep directory, not a run; compare its points (${join(d, "points", "<point>")}) or see sim report ${d}`);
   }
-  const { readRun, readTable, withDocument, writeCharts } = await import("../charts/render.ts");
+  const { readRun, readTable, withDocument, writeChartsAsync } = await import("../charts/render.ts");
   const { buildCompareCharts } = await import("../charts/compare.ts");
   const runs = dirs.map((d) => ({ dir: d, ...readRun(d), summary: readTable(join(d, "summary.csv")) }));
   const names = runNames(dirs);
@@ -79,7 +80,8 @@ export async function simCompare(args: CompareArgs, log: (s: string) => void = (
   let files: string[];
   try {
     dir.write("compare.csv", csv(table.header, table.rows));
-    files = ["compare.csv", ...writeCharts(dir.tmp, charts, { png: args.png ?? true, warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) })];
+    files = ["compare.csv", ...(await writeChartsAsync(dir.tmp, charts, { png: args.png ?? true, warn: (m) => process.stderr.write(`sim: warning: ${m}\n`), pause }))];
+    await settle();
     dir.commit();
   } finally {
     dir.abandon();

@@ -1,9 +1,8 @@
 import { basename, join } from "node:path";
-import { writeFileSync } from "node:fs";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { allocatorMismatch, diffRuns, diffText } from "../compare/diff.ts";
 import { InputError } from "../errors.ts";
-import { csv } from "../io/output.ts";
+import { csv, readMarker, sameHeader, writeFileAtomic } from "../io/output.ts";
 
 export interface DiffArgs {
   a: string;
@@ -32,10 +31,10 @@ export const diffCommand = (setCode: (c: number) => void): CommandModule<object,
     if (mismatch) process.stdout.write(`${"!".repeat(100)}\n${mismatch}\n${"!".repeat(100)}\n`);
     process.stdout.write(diffText(rows, basename(a.a), basename(a.b)) + "\n");
     const out = a.out ?? join(a.b, "diff.csv");
-    writeFileSync(
-      out,
-      csv(["metric", "a", "b", "error", "unit", "tolerance", "ok"], rows.map((r) => [r.metric, r.a, r.b, Math.round(r.error * 1e4) / 1e4, r.unit, Number.isFinite(r.tolerance) ? r.tolerance : "", r.ok ? 1 : 0])),
-    );
+    // the default lands in <b>/ only when it is an evictsim directory (never into someone else's)
+    if (a.out === undefined && readMarker(a.b) === null) throw new InputError(`${a.b}: not an evictsim result directory (no .evictsim marker), so diff.csv is not written into it: give --out FILE`);
+    const text = csv(["metric", "a", "b", "error", "unit", "tolerance", "ok"], rows.map((r) => [r.metric, r.a, r.b, Math.round(r.error * 1e4) / 1e4, r.unit, Number.isFinite(r.tolerance) ? r.tolerance : "", r.ok ? 1 : 0]));
+    writeFileAtomic(out, text, "--out", sameHeader(text));
     if (mismatch) {
       if (a.check) throw new InputError(mismatch);
       process.stderr.write(`sim: warning: ${mismatch}\n`);

@@ -15,7 +15,7 @@ export function infoText(o: RunOutcome): string {
   const s = o.summary;
   const n = (k: keyof Summary) => Number(s[k]);
   const lines = [
-    `# evictsim: ${s.scenario} (seed ${s.seed}, ${s.duration_s}s simulated in ${o.wallSeconds.toFixed(1)}s)`,
+    `# evictsim: ${s.scenario} (seed ${s.seed}, ${fmtDuration(Number(s.duration_s))} simulated in ${fmtDuration(o.wallSeconds)})`,
     "# Memory",
     `used_memory:${s.used_memory}`,
     `used_memory_human:${bytesToHuman(n("used_memory"))}`,

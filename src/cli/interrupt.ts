@@ -69,6 +69,16 @@ export async function pause(): Promise<void> {
 }
 
 /**
+ * Before a result is moved into place: a full turn of the event loop (a timer, after the poll phase
+ * where signals are read), so that a signal that arrived during the last synchronous stretch is seen,
+ * then throws if one did. A result is committed only if no signal came before this.
+ */
+export async function settle(): Promise<void> {
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  throwIfInterrupted();
+}
+
+/**
  * Registers work to do when the process is interrupted and cannot unwind in time (the watchdog), e.g.
  * restoring a real server's CONFIG. Returns a function that unregisters it (call it when the work was
  * done the ordinary way).

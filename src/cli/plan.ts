@@ -8,7 +8,7 @@ import { niceSize, searchMaxmemory, type PlanResult } from "../plan/planner.ts";
 import { improvesWithMemory, meets, metricValue, parseTarget, type Target } from "../plan/targets.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
 import { runPlanYielding } from "../run.ts";
-import { pause } from "./interrupt.ts";
+import { pause, settle } from "./interrupt.ts";
 import { FORCE_OPTION_SPEC } from "./common.ts";
 import { Progress } from "./progress.ts";
 import { compile } from "../scenario/compile.ts";
@@ -173,6 +173,7 @@ export async function simPlanRun(args: PlanArgs): Promise<PlanOutcome> {
     dir.write("plan-runs.csv", csv(["maxmemory", "policy", "pass", ...cols], runs.map((r) => [r.maxmemory, r.policy, r.pass ? 1 : 0, ...cols.map((c) => (r.summary as Record<string, string | number>)[c] ?? "")])));
     dir.write("plan-curve.csv", csv(["factor", "maxmemory", "policy", ...metrics, "targets"], curve));
     dir.write("plan.txt", lines.join("\n") + "\n");
+    await settle();
     dir.commit();
   }
   return { best, results, text: lines.join("\n") };

@@ -1,4 +1,8 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { InputError } from "../errors.ts";
+import { readMarker } from "../io/output.ts";
+import { pause } from "./interrupt.ts";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 
 export interface PlotArgs {
@@ -14,8 +18,11 @@ export interface PlotArgs {
  */
 export async function simPlot(args: PlotArgs, log: (s: string) => void = () => {}): Promise<string[]> {
   const dir = args["run-dir"];
-  const { renderRunCharts } = await import("../charts/render.ts");
-  const files = renderRunCharts(dir, { png: args.png ?? true, warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });
+  // charts/ is replaced: only in a directory evictsim wrote
+  if (existsSync(join(dir, "timeseries.csv")) && existsSync(join(dir, "summary.csv")) && readMarker(dir) === null)
+    throw new InputError(`${dir}: not an evictsim run directory (no .evictsim marker); sim plot replaces charts/ only in a directory sim run or sim replay wrote`);
+  const { renderRunChartsAsync } = await import("../charts/render.ts");
+  const files = await renderRunChartsAsync(dir, { png: args.png ?? true, warn: (m) => process.stderr.write(`sim: warning: ${m}\n`), pause });
   for (const f of files) log(join(dir, f));
   return files;
 }

@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
+import { pause } from "./interrupt.ts";
 import { parseFraction } from "../scenario/units.ts";
 import type { ReportOutcome } from "../report/report.ts";
 
@@ -22,8 +23,10 @@ export async function simReport(args: ReportArgs, log: (s: string) => void = () 
     if (t === null || !(t > 0 && t <= 1)) throw new InputError(`--target ${JSON.stringify(String(args.target))}: a hit ratio above 0 and at most 1, e.g. 0.9 or 90%`);
     target = t;
   }
-  const { writeReport } = await import("../report/report.ts");
-  const r = writeReport(args.dir, { out: args.out, target });
+  const { buildReport, writeReportFile } = await import("../report/report.ts");
+  const built = buildReport(args.dir, { out: args.out, target });
+  await pause(); // Ctrl-C while it was built: nothing is written
+  const r = writeReportFile(args.dir, built, { out: args.out, target });
   log(`report: ${r.file} (${r.kind}: ${r.charts.length} charts, ${r.findings.length} findings)`);
   return r;
 }

@@ -12,6 +12,9 @@ import { checkReplications, combineReplications, startReplications } from "./rep
 export { infoText, type RunOutcome } from "./info-text.ts";
 import type { RunOutcome } from "./info-text.ts";
 
+/** Rows kept in memory for the terminal findings (beyond, the findings use the summary alone). */
+const KEPT_ROWS = 200_000;
+
 export interface RunArgs {
   scenario: string;
   out?: string;
@@ -38,10 +41,16 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
   // the rows, kept for the findings in the terminal summary (one small object per interval)
   const names = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name as string);
   const kept: Record<string, number>[] = [];
+  let tooMany = false;
   const outcome = await runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (sink, dir, onProgress) => {
     const row = args.quiet ? sink : (values: number[]) => {
       sink(values);
-      kept.push(Object.fromEntries(names.map((n, i) => [n, values[i]])));
+      // the findings' peaks (evictions/s, queue, …) from at most KEPT_ROWS rows: beyond, they are left out
+      if (tooMany) return;
+      if (kept.length === KEPT_ROWS) {
+        tooMany = true;
+        kept.length = 0;
+      } else kept.push(Object.fromEntries(names.map((n, i) => [n, values[i]])));
     };
     const opts: RunOptions = { name: loaded.name, onRow: row, onProgress, pause };
     // the other replications run in worker threads meanwhile, into replications/seed-<S>/

@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { cut, InputError } from "../errors.ts";
 import { checkOutDir, cleanStalePartials, makeDir, MARKER, markerText, readMarker } from "../io/output.ts";
 import { checkName, FORCE_OPTION_SPEC, fingerprint, identityYaml } from "./common.ts";
-import { interruptedBy, setInterruptMessage, throwIfInterrupted } from "./interrupt.ts";
+import { interruptedBy, pause, setInterruptMessage, throwIfInterrupted } from "./interrupt.ts";
 import { runInWorkers } from "./pool.ts";
 import { fmtDuration } from "../report/format.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
@@ -134,7 +134,7 @@ function readManifest(dir: string): Manifest {
  */
 function prepareDir(dir: string, manifest: Manifest): string {
   const { keys, points } = manifest;
-  const { exists } = checkOutDir(dir);
+  const { exists } = checkOutDir(dir, "--out", "sweep");
   let changed = "";
   if (exists) {
     if (!existsSync(join(dir, MANIFEST))) throw new InputError(`--out ${dir}: is an evictsim ${readMarker(dir)?.kind ?? "result"} directory, not a sweep; choose another --out`);
@@ -322,7 +322,14 @@ export async function simMerge(args: MergeArgs, log: (s: string) => void = () =>
     if (resolve(d) === resolve(args.out)) continue;
     for (const p of scanPoints(join(d, "points"), fps, false).finished) {
       if (have.has(p)) continue;
-      cpSync(join(d, "points", p), join(dest, p), { recursive: true });
+      // copied under a temporary name, then renamed: an interrupted merge leaves no half point
+      const tmp = join(dest, `.${p}.partial-${process.pid}`);
+      cpSync(join(d, "points", p), tmp, { recursive: true });
+      await pause().catch((e) => {
+        rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      });
+      renameSync(tmp, join(dest, p));
       have.add(p);
     }
   }

@@ -72,7 +72,7 @@ export function cleanStalePartials(parent: string, ours = false): void {
  * Checks that `dir` may be (re)written by evictsim as a `kind` directory: absent, empty, or holding our
  * marker. Throws an InputError naming the option otherwise (a file, someone else's directory).
  */
-export function checkOutDir(dir: string, what = "--out"): { exists: boolean } {
+export function checkOutDir(dir: string, what = "--out", kind?: string): { exists: boolean } {
   let st;
   try {
     st = statSync(dir);
@@ -85,10 +85,14 @@ export function checkOutDir(dir: string, what = "--out"): { exists: boolean } {
   if (!st.isDirectory()) throw new InputError(`${what} ${dir}: is a file, not a directory; refusing to replace it (choose another ${what})`);
   const files = readdirSync(dir);
   if (files.length === 0) return { exists: false };
-  if (readMarker(dir) === null)
+  const marker = readMarker(dir);
+  if (marker === null)
     throw new InputError(
       `${what} ${dir}: exists and was not written by evictsim (no ${MARKER} marker in it); refusing to replace it (choose another ${what}, or remove it yourself)`,
     );
+  // a run never replaces a sweep (with all its points), a comparison or a plan, and so on
+  if (kind !== undefined && marker.kind !== kind)
+    throw new InputError(`${what} ${dir}: holds an evictsim ${marker.kind} result, not a ${kind}; refusing to replace it (choose another ${what})`);
   return { exists: true };
 }
 
@@ -103,6 +107,40 @@ export function makeDir(dir: string, what = "--out"): void {
   }
 }
 
+/**
+ * Writes one file atomically (a temporary name, then a rename), as evictsim writes reports and tables.
+ * An existing file is replaced only if it looks like one evictsim wrote (`ours` on its first 4 KiB:
+ * for a CSV, the same header line); a directory, a file of someone else's or a path that cannot be
+ * written is an InputError naming the option.
+ */
+export function writeFileAtomic(file: string, text: string, what: string, ours: (head: string) => boolean): void {
+  let head: string | null = null;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new InputError(`${what} ${file}: is a directory; name the file to write`);
+    head = readFileSync(file, "utf8").slice(0, 4096);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") throw new InputError(`${what} ${file}: a part of this path is a file, not a directory`);
+    if (code !== "ENOENT") throw new InputError(`${what} ${file}: cannot be used (${code})`);
+  }
+  if (head !== null && !ours(head))
+    throw new InputError(`${what} ${file}: exists and was not written by evictsim; refusing to replace it (choose another ${what}, or remove it yourself)`);
+  makeDir(dirname(file), what);
+  const tmp = join(dirname(file), `.${basename(file)}.partial-${process.pid}`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new InputError(`${what} ${file}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** For writeFileAtomic: a CSV is ours when its header line is the one we write. */
+export const sameHeader = (text: string) => (head: string) => head.split("\n")[0] === text.split("\n")[0];
+
 export class RunDir {
   readonly final: string;
   readonly tmp: string;
@@ -110,10 +148,13 @@ export class RunDir {
   readonly replacing: boolean;
   private done = false;
 
+  private readonly kind: string;
+
   constructor(final: string, kind = "run", marker: Record<string, unknown> = {}) {
     this.final = final;
+    this.kind = kind;
     this.tmp = join(dirname(final), `.${basename(final)}.partial-${process.pid}`);
-    this.replacing = checkOutDir(final).exists;
+    this.replacing = checkOutDir(final, "--out", kind).exists;
     cleanStalePartials(dirname(final));
     rmSync(this.tmp, { recursive: true, force: true });
     makeDir(this.tmp);
@@ -135,7 +176,7 @@ export class RunDir {
   commit(): void {
     const old = join(dirname(this.final), `.${basename(this.final)}.old-${process.pid}`);
     if (existsSync(this.final)) {
-      checkOutDir(this.final);
+      checkOutDir(this.final, "--out", this.kind);
       rmSync(old, { recursive: true, force: true });
       renameSync(this.final, old);
     }

@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { fmtDuration, fmtMiB, type ChartSpec } from "../charts/charts.ts";
 import { chartsFor, readRun, readSweep, readTable, sweepChartsFor } from "../charts/render.ts";
 import { InputError } from "../errors.ts";
+import { writeFileAtomic } from "../io/output.ts";
 import {
   APP_STEADY_SUMMARY_COLUMNS,
   APP_SUMMARY_COLUMNS,
@@ -44,18 +45,14 @@ export interface ReportOutcome extends Report {
 
 /** Builds the report of `dir` and writes it; returns what was written. */
 export function writeReport(dir: string, options: ReportOptions = {}): ReportOutcome {
-  const report = buildReport(dir, options);
+  return writeReportFile(dir, buildReport(dir, options), options);
+}
+
+/** Writes a built report (the CLI builds, hands control back for Ctrl-C, then writes). */
+export function writeReportFile(dir: string, report: Report, options: ReportOptions = {}): ReportOutcome {
   const file = options.out ?? join(dir, "report.html");
-  if (existsSync(file) && statSync(file).isDirectory()) throw new InputError(`--out ${file}: is a directory; name the HTML file to write`);
-  mkdirSync(dirname(resolve(file)), { recursive: true });
-  const tmp = join(dirname(resolve(file)), `.${basename(file)}.partial-${process.pid}`);
-  try {
-    writeFileSync(tmp, report.html);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  // an existing file is replaced only if it is an evictsim report
+  writeFileAtomic(file, report.html, "--out", (head) => head.startsWith("<!DOCTYPE html>") && head.includes("evictsim"));
   return { ...report, file };
 }
 
