@@ -81,6 +81,8 @@ export async function simSweep(args: SweepArgs, log: (s: string) => void = () =>
   const staleMine = mine.filter((p) => stale.includes(p.dir)).length;
   const label = `${loaded.name}${shard ? ` shard ${shard.i}/${shard.n}` : ""}`;
   if (!args.quiet) {
+    if (loaded.scenario.replications > 1)
+      process.stderr.write(`sweep ${label}: replications: ${loaded.scenario.replications} is for sim run; each sweep point runs once (its steady figures carry batch-means intervals)\n`);
     if (staleMine > 0)
       process.stderr.write(
         `sweep ${label}: ${staleMine} finished point${staleMine > 1 ? "s were" : " was"} run from a different scenario or evictsim version${changed ? ` (${changed})` : ""}: running ${staleMine > 1 ? "them" : "it"} again\n`,
