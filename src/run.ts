@@ -39,6 +39,8 @@ export interface RunOptions {
    * progress. The model never reads a clock; the host decides how often it really yields.
    */
   pause?: () => Promise<void>;
+  /** Told when a prewarm at 0 s starts loading (runPlanYielding): it can take seconds. */
+  onPrewarm?: (fraction: number) => void;
 }
 
 export interface RunResult {
@@ -105,6 +107,7 @@ export class Runner {
   private cowPeak = 0;
   /** For prewarm: visits the hottest keys (generated workloads), and the source that sizes values. */
   private hottest: Generator["forHottest"] | null = null;
+  private hottestSteps: Generator["hottestSteps"] | null = null;
   private source: RequestSource | null = null;
 
   /*
@@ -140,7 +143,9 @@ export class Runner {
     this.series = new SeriesBuffer(plan.app !== undefined);
     this.maxTraceUs = plan.durationUs === Infinity ? HARD_ROWS * plan.intervalUs : Infinity;
     const sim = this.sim;
-    const eventKind = sim.on((i) => this.fire(plan.events[i]));
+    const eventKind = sim.on((i) => {
+      if (!this.preempted.has(i)) this.fire(plan.events[i]);
+    });
     plan.events.forEach((e, i) => sim.at(e.atUs, eventKind, i));
     this.prewarmKind = sim.on((f) => this.prewarm(f));
     const sampleKind = sim.on(() => {
@@ -294,9 +299,15 @@ export class Runner {
    * A generated workload's source: what prewarm needs, and the cache-aside clients and database of a
    * scenario with a `database` section.
    */
-  useSource(source: RequestSource, hottest: Generator["forHottest"], keyName: (cls: number, index: number) => string): void {
+  useSource(
+    source: RequestSource,
+    hottest: Generator["forHottest"],
+    keyName: (cls: number, index: number) => string,
+    hottestSteps: Generator["hottestSteps"] | null = null,
+  ): void {
     this.source = source;
     this.hottest = hottest;
+    this.hottestSteps = hottestSteps;
     if (this.plan.app === undefined) return;
     const app = new CacheAside(this.plan, this.sim, this.streams, this.server, source, () => this.oom());
     const onHerd = this.opts.onHerd;
@@ -378,12 +389,22 @@ export class Runner {
    * restart), as a warm server would hold them and never past maxmemory (RedisServer.warm).
    */
   private prewarm(fraction: number): void {
+    const steps = this.prewarmSteps(fraction);
+    while (!steps.next().done);
+  }
+
+  /**
+   * prewarm one step at a time (every 65 536 keys, and between RedisServer.warm's passes): a prewarm of
+   * millions of keys takes seconds, and the host pauses between steps (runPlanYielding) so that Ctrl-C
+   * is seen. The steps change nothing in what is loaded.
+   */
+  *prewarmSteps(fraction: number): globalThis.Generator<void, void, void> {
     const source = this.source;
     if (source === null || this.hottest === null) return;
     const keys: WarmKeys = { key: [], rate: [], vlen: [], ttlMs: [] };
     const cls: number[] = [];
     const req = new Request();
-    this.hottest(fraction, (k, c, index, rate, phase) => {
+    const visit = (k: number, c: number, index: number, rate: number, phase: number) => {
       req.t = this.sim.now;
       req.key = k;
       req.cls = c;
@@ -395,7 +416,9 @@ export class Runner {
       keys.vlen.push(req.vlen);
       keys.ttlMs.push(req.ttlMs);
       cls.push(c);
-    });
+    };
+    if (this.hottestSteps !== null) yield* this.hottestSteps(fraction, visit);
+    else this.hottest(fraction, visit);
     if (this.keepBelow !== Infinity) {
       // spatial sampling: only the sampled keys exist in this run
       const kept = keys.key.map((k) => this.kept(k));
@@ -404,10 +427,30 @@ export class Runner {
       cls.length = 0;
       cls.push(...c2);
     }
+    yield;
     const app = this.app;
     const commands = commandBits(this.plan);
-    if (app !== null) this.server.warm(keys, (i, ttlMs) => app.prewarmStore(keys.key[i], cls[i], keys.vlen[i], ttlMs), commands);
-    else this.server.warm(keys, (i, ttlMs) => this.server.set(keys.key[i], keys.vlen[i], -1, ttlMs), commands);
+    if (app !== null) yield* this.server.warmSteps(keys, (i, ttlMs) => app.prewarmStore(keys.key[i], cls[i], keys.vlen[i], ttlMs), commands);
+    else yield* this.server.warmSteps(keys, (i, ttlMs) => this.server.set(keys.key[i], keys.vlen[i], -1, ttlMs), commands);
+  }
+
+  /** Plan events the host ran itself (a prewarm at 0 s, in steps): the sim skips them. */
+  private readonly preempted = new Set<number>();
+
+  /**
+   * The prewarm events at 0 s that come before any other event at 0 s: the host can run them before the
+   * first request, in steps (prewarmSteps), with exactly the same effect as when they fire.
+   */
+  preemptPrewarms(): number[] {
+    const out: number[] = [];
+    this.plan.events.forEach((e, i) => {
+      if (e.atUs !== 0) return;
+      if (e.action === EV_PREWARM && out.length === this.plan.events.slice(0, i).filter((x) => x.atUs === 0).length) {
+        out.push(i);
+        this.preempted.add(i);
+      }
+    });
+    return out.map((i) => this.plan.events[i].keys);
   }
 
   private oom(): void {
@@ -733,7 +776,13 @@ export async function runPlanYielding(plan: Plan, opts: RunOptions = {}, trace?:
     const gen = plan.workload.kind === "trace" ? null : new Generator(plan, runner.streams, runner.server);
     const source = gen ?? opts.source?.(runner.server);
     if (!source) throw new Error("a trace workload needs a trace reader");
-    if (gen) runner.useSource(gen, (f, visit) => gen.forHottest(f, visit), (c, i) => gen.keyName(c, i));
+    if (gen) runner.useSource(gen, (f, visit) => gen.forHottest(f, visit), (c, i) => gen.keyName(c, i), (f, visit) => gen.hottestSteps(f, visit));
+    // a prewarm at 0 s (sim init writes one) can take seconds for millions of keys: run it here in steps
+    for (const fraction of runner.preemptPrewarms()) {
+      opts.onPrewarm?.(fraction);
+      const steps = runner.prewarmSteps(fraction);
+      while (!steps.next().done) await pause();
+    }
     const req = new Request();
     let n = 0;
     while (source.next(req)) {

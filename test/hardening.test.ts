@@ -56,6 +56,25 @@ describe("Ctrl-C and SIGTERM", () => {
     expect(readdirSync(d)).toEqual([]);
   });
 
+  it("SIGINT during a prewarm of a million keys (loaded in steps) stops it within 1 s, no directory", async () => {
+    const d = tmp();
+    const f = join(d, "pw.yaml");
+    writeFileSync(
+      f,
+      `duration: 2s
+redis: { maxmemory: 256mb, maxmemory-policy: allkeys-lru }
+workload:
+  rate: 1000
+  classes: [{ name: k, keys: 2000000, popularity: { dist: zipf, alpha: 1.0 }, value-size: 300 }]
+events: [ { at: 0s, action: prewarm, keys: 100% } ]
+`,
+    );
+    const r = await interrupt(["run", f, "--out", join(d, "o"), "--no-charts"], "SIGINT", /prewarm: loading/);
+    expect(r.code).toBe(130);
+    expect(r.ms).toBeLessThan(1000);
+    expect(readdirSync(d)).toEqual(["pw.yaml"]);
+  });
+
   it("SIGINT during a generated run stops it within 1 s: exit 130, 'interrupted; no result written', no directory, no partial", async () => {
     const d = tmp();
     const r = await interrupt(["run", PAGER, ...LONG, "--out", join(d, "pager")], "SIGINT", /simulated/);

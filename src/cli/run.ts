@@ -53,6 +53,7 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
       } else kept.push(Object.fromEntries(names.map((n, i) => [n, values[i]])));
     };
     const opts: RunOptions = { name: loaded.name, onRow: row, onProgress, pause };
+    if (!args.quiet) opts.onPrewarm = (f) => process.stderr.write(`${loaded.name}: prewarm: loading the hottest ${+(f * 100).toFixed(1)} % of the keys as a warm server holds them…\n`);
     // the other replications run in worker threads meanwhile, into replications/seed-<S>/
     const others = replications > 1 ? startReplications(args.scenario, args.set ?? [], loaded.scenario.seed, replications, dir.path("replications"), Boolean(args.force)) : null;
     let herds: CsvStream | null = null;

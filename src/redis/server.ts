@@ -281,6 +281,15 @@ export class RedisServer {
    * Returns the number of keys loaded.
    */
   warm(keys: WarmKeys, load: (i: number, ttlMs: number) => void, commands = 0): number {
+    const steps = this.warmSteps(keys, load, commands);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** warm one step at a time: yields between the passes over the keys and every 65 536 keys loaded. */
+  *warmSteps(keys: WarmKeys, load: (i: number, ttlMs: number) => void, commands = 0): Generator<void, number, void> {
     const n = keys.key.length;
     const ks = this.ks;
     const rng = this.rngWarm;
@@ -321,6 +330,7 @@ export class RedisServer {
             const mid = Math.sqrt(lo * hi);
             if (filled(mid) > budget) hi = mid;
             else lo = mid;
+            yield;
           }
           t = lo;
         }
@@ -351,6 +361,7 @@ export class RedisServer {
         }
       }
       ks.setLru(k, field);
+      if ((loaded & 0xffff) === 0) yield;
     }
     if (this.exactLru) {
       // the exact LRU list in order of last use: the longest idle at the tail

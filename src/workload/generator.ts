@@ -97,6 +97,12 @@ export class Generator implements RequestSource {
    * the phase the rate belongs to (which also sizes the key's value).
    */
   forHottest(fraction: number, visit: (key: number, cls: number, index: number, rate: number, phase: number) => void): void {
+    const steps = this.hottestSteps(fraction, visit);
+    while (!steps.next().done);
+  }
+
+  /** forHottest one step at a time: yields every 65 536 keys (a host can pause between steps). */
+  *hottestSteps(fraction: number, visit: (key: number, cls: number, index: number, rate: number, phase: number) => void): globalThis.Generator<void, void, void> {
     const p = this.plan.workload.phases[this.phaseIdx];
     let shares = 0;
     for (const c of this.classes) shares += c.phase.share;
@@ -110,6 +116,7 @@ export class Generator implements RequestSource {
         let index = r + c.offsetKeys;
         if (index >= n) index -= n;
         visit(c.base + index, c.index, index, classRate * prob(r), this.phaseIdx);
+        if ((r & 0xffff) === 0xffff) yield;
       }
     }
   }
