@@ -106,8 +106,7 @@ export class Runner {
   private rssPeak = 0;
   private cowPeak = 0;
   /** For prewarm: visits the hottest keys (generated workloads), and the source that sizes values. */
-  private hottest: Generator["forHottest"] | null = null;
-  private hottestSteps: Generator["hottestSteps"] | null = null;
+  private hottest: Generator["hottestSteps"] | null = null;
   private source: RequestSource | null = null;
 
   /*
@@ -141,7 +140,7 @@ export class Runner {
     if (plan.persistence) this.server.persistence = new Persistence(plan.persistence, this.server, this.sim, this.streams.get("disk"), this.streams.get("cow").u32() | 0);
     this.columns = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).length;
     this.series = new SeriesBuffer(plan.app !== undefined);
-    this.maxTraceUs = plan.durationUs === Infinity ? HARD_ROWS * plan.intervalUs : Infinity;
+    this.endUs = plan.durationUs === Infinity ? HARD_ROWS * plan.intervalUs : plan.durationUs;
     const sim = this.sim;
     const eventKind = sim.on((i) => {
       if (!this.preempted.has(i)) this.fire(plan.events[i]);
@@ -284,9 +283,12 @@ export class Runner {
 
   /** Moves simulated time to `t` (firing due events); false if `t` is past the end of the run. */
   private advance(t: number): boolean {
-    if (t >= this.plan.durationUs) return false;
+    if (t >= this.endUs) {
+      // the run's end, or (a trace without a duration) past what its rows can hold
+      if (t >= this.plan.durationUs) return false;
+      this.tooLong(t);
+    }
     if (t < this.lastT) throw new Error(`requests out of time order at ${t} µs`);
-    if (t > this.maxTraceUs) this.tooLong(t);
     this.lastT = t;
     this.server.nextRequestUs = t;
     const sim = this.sim;
@@ -299,15 +301,9 @@ export class Runner {
    * A generated workload's source: what prewarm needs, and the cache-aside clients and database of a
    * scenario with a `database` section.
    */
-  useSource(
-    source: RequestSource,
-    hottest: Generator["forHottest"],
-    keyName: (cls: number, index: number) => string,
-    hottestSteps: Generator["hottestSteps"] | null = null,
-  ): void {
+  useSource(source: RequestSource, hottest: Generator["hottestSteps"], keyName: (cls: number, index: number) => string): void {
     this.source = source;
     this.hottest = hottest;
-    this.hottestSteps = hottestSteps;
     if (this.plan.app === undefined) return;
     const app = new CacheAside(this.plan, this.sim, this.streams, this.server, source, () => this.oom());
     const onHerd = this.opts.onHerd;
@@ -417,8 +413,7 @@ export class Runner {
       keys.ttlMs.push(req.ttlMs);
       cls.push(c);
     };
-    if (this.hottestSteps !== null) yield* this.hottestSteps(fraction, visit);
-    else this.hottest(fraction, visit);
+    yield* this.hottest(fraction, visit);
     if (this.keepBelow !== Infinity) {
       // spatial sampling: only the sampled keys exist in this run
       const kept = keys.key.map((k) => this.kept(k));
@@ -516,7 +511,8 @@ export class Runner {
    * A trace without a duration runs to its last request; one that reaches further than HARD_ROWS
    * timeseries rows (a corrupt timestamp, or seconds read as milliseconds) cannot be written: refused.
    */
-  private readonly maxTraceUs: number;
+  /** The first time a request may not have: the run's end, or HARD_ROWS intervals for a trace without one. */
+  private readonly endUs: number;
 
   private tooLong(t: number): never {
     const years = t / US_PER_S / 31_557_600;
@@ -725,13 +721,19 @@ export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
     runner.feedBatch(materialize(plan, runner.streams, runner.server));
     return runner.finish();
   }
-  const gen = plan.workload.kind === "trace" ? null : new Generator(plan, runner.streams, runner.server);
-  const source = gen ?? opts.source?.(runner.server);
-  if (!source) throw new Error("a trace workload needs a trace reader: use runPlanAsync");
-  if (gen) runner.useSource(gen, (f, visit) => gen.forHottest(f, visit), (c, i) => gen.keyName(c, i));
+  const source = requestSource(runner, plan, opts);
   const req = new Request();
   while (source.next(req) && runner.feed(req, source));
   return runner.finish();
+}
+
+/** The request source of a run that is not a trace reader's: the generator (wired for prewarm and the app), or opts.source. */
+function requestSource(runner: Runner, plan: Plan, opts: RunOptions): RequestSource {
+  const gen = plan.workload.kind === "trace" ? null : new Generator(plan, runner.streams, runner.server);
+  const source = gen ?? opts.source?.(runner.server);
+  if (!source) throw new Error("a trace workload needs a trace reader: use runPlanAsync");
+  if (gen) runner.useSource(gen, (f, visit) => gen.hottestSteps(f, visit), (c, i) => gen.keyName(c, i));
+  return source;
 }
 
 /** Runs a trace workload, pulling batches from the reader. */
@@ -773,10 +775,7 @@ export async function runPlanYielding(plan: Plan, opts: RunOptions = {}, trace?:
     await pause();
     runner.feedBatch(materialize(plan, runner.streams, runner.server));
   } else {
-    const gen = plan.workload.kind === "trace" ? null : new Generator(plan, runner.streams, runner.server);
-    const source = gen ?? opts.source?.(runner.server);
-    if (!source) throw new Error("a trace workload needs a trace reader");
-    if (gen) runner.useSource(gen, (f, visit) => gen.forHottest(f, visit), (c, i) => gen.keyName(c, i), (f, visit) => gen.hottestSteps(f, visit));
+    const source = requestSource(runner, plan, opts);
     // a prewarm at 0 s (sim init writes one) can take seconds for millions of keys: run it here in steps
     for (const fraction of runner.preemptPrewarms()) {
       opts.onPrewarm?.(fraction);

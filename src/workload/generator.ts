@@ -94,14 +94,9 @@ export class Generator implements RequestSource {
    * Visits the hottest `fraction` of each bounded class's keys (by the current phase's popularity:
    * Zipf and hot-set rank 0 first, after the offset), for a prewarm, with each key's request rate now
    * (requests/s: the phase's rate × the class's share × the key's probability under its popularity) and
-   * the phase the rate belongs to (which also sizes the key's value).
+   * the phase the rate belongs to (which also sizes the key's value). Yields every 65 536 keys, so
+   * that a host can pause between steps.
    */
-  forHottest(fraction: number, visit: (key: number, cls: number, index: number, rate: number, phase: number) => void): void {
-    const steps = this.hottestSteps(fraction, visit);
-    while (!steps.next().done);
-  }
-
-  /** forHottest one step at a time: yields every 65 536 keys (a host can pause between steps). */
   *hottestSteps(fraction: number, visit: (key: number, cls: number, index: number, rate: number, phase: number) => void): globalThis.Generator<void, void, void> {
     const p = this.plan.workload.phases[this.phaseIdx];
     let shares = 0;
