@@ -2,11 +2,11 @@ import { grownInto } from "../core/arrays.ts";
 import { latencyHistogram } from "../metrics/histogram.ts";
 import type { Rng } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
-import type { ServiceDist } from "../db/database.ts";
 import { digits } from "../workload/request.ts";
 import { R_META, R_VALLEN, R_VOLPOS, NO_KEY, REC } from "./keyspace.ts";
 import { DICT_ENTRY_SIZE, ENC_EMBSTR, ENC_INT, ENC_SHARED, ROBJ_SIZE, sdsAllocSize } from "./memory.ts";
 import { RESIZE_AVOID, RESIZE_ENABLE } from "./dict.ts";
+import { FSYNC_ALWAYS, FSYNC_EVERYSEC, FSYNC_NO, type PersistencePlan } from "./persistence/config.ts";
 import type { RedisServer } from "./server.ts";
 
 /*
@@ -55,33 +55,7 @@ import type { RedisServer } from "./server.ts";
  *   during which every command gets -LOADING. A SHUTDOWN (restart event) saves first and loses nothing.
  */
 
-export const FSYNC_ALWAYS = 0;
-export const FSYNC_EVERYSEC = 1;
-export const FSYNC_NO = 2;
-
-export interface PersistencePlan {
-  /** save points: after `seconds` if at least `changes` writes. Empty = RDB snapshots off. */
-  savePoints: { seconds: number; changes: number }[];
-  stopWritesOnBgsaveError: boolean;
-  appendonly: boolean;
-  appendfsync: number;
-  noAppendfsyncOnRewrite: boolean;
-  autoAofRewritePercentage: number;
-  autoAofRewriteMinSize: number;
-  /** fork stall per GiB of used memory, µs. */
-  forkUsPerGb: number;
-  pageSize: number;
-  /** The child's serialisation speed, bytes of used_memory per second. */
-  saveBytesPerSec: number;
-  /** Disk: fsync time distribution (µs) and sequential write speed (bytes/s). */
-  fsync: ServiceDist;
-  diskWriteBytesPerSec: number;
-  /** Host RAM, bytes (0 = not modelled). */
-  hostMemory: number;
-  fragmentationRatio: number;
-  /** Redis's own time per command (µs), added to write latencies. */
-  commandUs: number;
-}
+export { APPENDFSYNC, APPENDFSYNC_DEFAULT, FSYNC_ALWAYS, FSYNC_CODE, FSYNC_EVERYSEC, FSYNC_NO, type AppendFsync, type PersistencePlan } from "./persistence/config.ts";
 
 /** RDB load: 1M keys/s + 500 MB/s (§B5 preset); AOF tail replay: 300k commands/s. */
 const LOAD_KEYS_PER_SEC = 1_000_000;
