@@ -13,6 +13,7 @@ import { runFindings } from "../src/report/findings.ts";
 import { runPlan, runPlanAsync } from "../src/run.ts";
 import { compile } from "../src/scenario/compile.ts";
 import { parseScenario } from "../src/scenario/parse.ts";
+import { sharedTrace } from "./support/traces.ts";
 
 /*
  * Figures that stay true (issue 13, point 10). Every figure README.md, docs/*.md and the bundled
@@ -375,8 +376,10 @@ describe("README.md, docs/ and scenario comments quote what a fresh run gives", 
     expect(checked).toBe(16);
   });
 
-  const TRACE = join(ROOT, "../shared/data/traces/libcachesim-cloudphysics/cloudPhysicsIO.oracleGeneral.bin");
-  it.skipIf(!existsSync(TRACE))("docs/fidelity.md and README.md: miss ratios on libCacheSim's CloudPhysics sample trace (object-size accounting)", async () => {
+  // libCacheSim's CloudPhysics sample is not shipped (GPL-3.0 repository, no data licence): this check is an extra
+  const CP = sharedTrace("libcachesim-cloudphysics/cloudPhysicsIO.oracleGeneral.bin");
+  const TRACE = CP.path;
+  it.skipIf(!CP.have)(`docs/fidelity.md and README.md: miss ratios on libCacheSim's CloudPhysics sample trace (object-size accounting; ${CP.needs})`, async () => {
     const WORKING_SET = 2_029_769_728;
     const miss = async (policy: string, fraction: number) => {
       const plan = compile(parseScenario(`workload: { trace: { path: ${JSON.stringify(TRACE)} } }\nredis: { maxmemory: ${Math.floor(WORKING_SET * fraction)}, maxmemory-policy: ${policy}, memory-accounting: object-size }\n`));
@@ -401,10 +404,7 @@ describe("README.md, docs/ and scenario comments quote what a fresh run gives", 
  * src/ files whose comments still point outside the repository: their owners fix them (issue 13.10);
  * each entry tolerates exactly that line's text, nothing new. Remove an entry once its line is fixed.
  */
-const KNOWN_SRC: string[] = [
-  // test data read from ../shared (CI has it beside the clone): issue 15 moves this helper out of src/
-  'src/io/traces/test-helpers.ts:export const SAMPLES = fileURLToPath(new URL("../../../../shared/data/traces/", import.meta.url));',
-];
+const KNOWN_SRC: string[] = [];
 /** URLs that are names, not links: the SVG namespace an SVG file must declare. */
 const ALLOWED_URLS = ["http://www.w3.org/2000/svg"];
 

@@ -1,16 +1,18 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../errors.ts";
-import { OP_CACHE_GET, OP_GET } from "../../workload/request.ts";
-import { Cache2kReader } from "./cache2k.ts";
-import { collect, HAVE_SAMPLES, haveCommand, NO_SAMPLES, RecordingRegistry, rejection, same, sample, sum, tmp, write } from "./test-helpers.ts";
+import { InputError } from "../../src/errors.ts";
+import { OP_CACHE_GET, OP_GET } from "../../src/workload/request.ts";
+import { Cache2kReader } from "../../src/io/traces/cache2k.ts";
+import { collect, fixture, haveCommand, RecordingRegistry, rejection, same, sharedTrace, sum, tmp, write } from "../support/traces.ts";
 
 /*
  * web12.trace.xz and orm-busy.trace.xz: cache2k traces, copied from ben-manes/caffeine @ ccef955,
  * simulator/src/main/resources/com/github/benmanes/caffeine/cache/simulator/parser/cache2k/;
- * "copyrighted by headissue GmbH, Jens Wilke and provided under the CC BY 4.0 license"
- * (shared/data/traces/cache2k/LICENSE.txt); attribution required if redistributed.
+ * "copyrighted by headissue GmbH, Jens Wilke and provided under the CC BY 4.0 license". web12 (136 kB)
+ * ships with the repository, unmodified, with that licence and its attribution beside it
+ * (test/fixtures/traces/cache2k/); orm-busy (787 kB, 5 M requests) does not, and its test is an extra
+ * that skips by name where ../shared/data/traces/ is absent.
  *
  * Pinned figures checked once with `xz -dc f.trace.xz > f.trace` and Python
  * (ks = struct.unpack(">%di" % (len(b) // 4), b)): web12 95,607 keys (382,428 B), 13,756 distinct, the
@@ -18,10 +20,10 @@ import { collect, HAVE_SAMPLES, haveCommand, NO_SAMPLES, RecordingRegistry, reje
  * (20,000,000 B), 76,349 distinct of which 62,959 negative, first three −268435455, −2013265408,
  * −2013264896, Σ len(str(k)) 806,310.
  */
-const WEB12 = sample("cache2k/web12.trace.xz");
-const ORM = sample("cache2k/orm-busy.trace.xz");
+const WEB12 = fixture("traces/cache2k/web12.trace.xz");
+const ORM = sharedTrace("cache2k/orm-busy.trace.xz");
 
-describe.skipIf(!HAVE_SAMPLES)(`Cache2kReader on the cache2k traces (${HAVE_SAMPLES ? "real samples" : NO_SAMPLES})`, () => {
+describe("Cache2kReader on web12.trace.xz (a real cache2k trace, shipped in test/fixtures/)", () => {
   it("new Cache2kReader(web12.trace.xz).batches(reg) → 95,607 reads of 13,756 keys, 1 ms apart, 100 B each", async () => {
     const r = new Cache2kReader(WEB12);
     const c = await collect(r);
@@ -36,24 +38,6 @@ describe.skipIf(!HAVE_SAMPLES)(`Cache2kReader on the cache2k traces (${HAVE_SAMP
     expect(c.vlen.every((v) => v === 100)).toBe(true);
     expect(c.ttlMs.every((v) => v === 0)).toBe(true);
     expect(c.nextAccess.every((v) => Number.isNaN(v))).toBe(true);
-  });
-
-  it("new Cache2kReader(orm-busy.trace.xz).batches(reg) → 5,000,000 reads of 76,349 keys, negative ones named with their sign", async () => {
-    const r = new Cache2kReader(ORM);
-    const reg = new RecordingRegistry();
-    let n = 0;
-    const first: number[] = [];
-    for await (const b of r.batches(reg)) {
-      if (n === 0) first.push(b.key[0], b.key[1], b.key[2]);
-      n += b.n;
-    }
-    expect(n).toBe(5_000_000);
-    expect(r.distinctKeys).toBe(76_349);
-    expect(sum(reg.keyLen)).toBe(806_310);
-    expect(first.map((k) => r.keyName(k))).toEqual(["-268435455", "-2013265408", "-2013264896"]);
-    let negative = 0;
-    for (let k = 0; k < r.distinctKeys; k++) if (r.keyName(k).startsWith("-")) negative++;
-    expect(negative).toBe(62_959);
   });
 
   it.skipIf(!haveCommand("xz"))("new Cache2kReader(web12.trace, {rate 250, value-size 2048, mode literal}) → the same keys from the decompressed file, 4 ms apart", async () => {
@@ -82,6 +66,26 @@ describe.skipIf(!HAVE_SAMPLES)(`Cache2kReader on the cache2k traces (${HAVE_SAMP
     // and the decoder is free again
     expect((await collect(new Cache2kReader(WEB12))).n).toBe(95_607);
   }, 20_000);
+});
+
+describe.skipIf(!ORM.have)(`Cache2kReader on the real orm-busy.trace.xz (${ORM.needs})`, () => {
+  it("new Cache2kReader(orm-busy.trace.xz).batches(reg) → 5,000,000 reads of 76,349 keys, negative ones named with their sign", async () => {
+    const r = new Cache2kReader(ORM.path);
+    const reg = new RecordingRegistry();
+    let n = 0;
+    const first: number[] = [];
+    for await (const b of r.batches(reg)) {
+      if (n === 0) first.push(b.key[0], b.key[1], b.key[2]);
+      n += b.n;
+    }
+    expect(n).toBe(5_000_000);
+    expect(r.distinctKeys).toBe(76_349);
+    expect(sum(reg.keyLen)).toBe(806_310);
+    expect(first.map((k) => r.keyName(k))).toEqual(["-268435455", "-2013265408", "-2013264896"]);
+    let negative = 0;
+    for (let k = 0; k < r.distinctKeys; k++) if (r.keyName(k).startsWith("-")) negative++;
+    expect(negative).toBe(62_959);
+  });
 });
 
 describe("Cache2kReader on made-up keys", () => {

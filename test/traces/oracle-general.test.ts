@@ -2,16 +2,18 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../errors.ts";
-import { OP_CACHE_GET, OP_GET } from "../../workload/request.ts";
-import { BATCH_SIZE } from "../../workload/trace.ts";
-import { OracleGeneralReader } from "./oracle-general.ts";
-import { collect, HAVE_SAMPLES, haveCommand, NO_SAMPLES, RecordingRegistry, rejection, same, sample, sum, tmp, write } from "./test-helpers.ts";
+import { InputError } from "../../src/errors.ts";
+import { OP_CACHE_GET, OP_GET } from "../../src/workload/request.ts";
+import { BATCH_SIZE } from "../../src/workload/trace.ts";
+import { OracleGeneralReader } from "../../src/io/traces/oracle-general.ts";
+import { blockTraceOracleGeneral, collect, haveCommand, packOracleGeneral as pack, RecordingRegistry, rejection, same, sharedTrace, sum, syntheticBlockTrace, tmp, write } from "../support/traces.ts";
 
 /*
- * cloudPhysicsIO.oracleGeneral.bin: sample trace from libCacheSim (CloudPhysics), copied from
- * 1a1a11a/libCacheSim @ aa0fc40, data/cloudPhysicsIO.oracleGeneral.bin; GPL-3.0 repository at that
- * commit, no separate licence stated for the data (shared/data/traces/README.md).
+ * The core tests read a generated trace of the same shape (syntheticBlockTrace: > one batch, repeated
+ * times, 64-bit ids, next-access links), with every expected figure computed from the generator's own
+ * arrays. The real trace is an extra, skipped by name where it is absent: cloudPhysicsIO.oracleGeneral.bin,
+ * sample trace from libCacheSim (CloudPhysics), 1a1a11a/libCacheSim @ aa0fc40, data/; GPL-3.0 repository
+ * at that commit, no separate licence stated for the data, so the repository does not ship it.
  *
  * The pinned figures were checked once, independently of this code, with Python's struct module:
  *   recs = [struct.unpack_from("<IQIq", b, 24 * i) for i in range(len(b) // 24)]
@@ -22,9 +24,10 @@ import { collect, HAVE_SAMPLES, haveCommand, NO_SAMPLES, RecordingRegistry, reje
  * is record 18 (0-based); 64,898 records have a next access; Σ next (0-based, −1 for none) =
  * 4,369,421,383; Σ decimal-digit lengths of the distinct ids = 387,840; the last first-seen id is 42936150.
  */
-const BIN = sample("libcachesim-cloudphysics/cloudPhysicsIO.oracleGeneral.bin");
+const CP = sharedTrace("libcachesim-cloudphysics/cloudPhysicsIO.oracleGeneral.bin");
+const BIN = CP.path;
 
-describe.skipIf(!HAVE_SAMPLES)(`OracleGeneralReader on cloudPhysicsIO.oracleGeneral.bin (${HAVE_SAMPLES ? "real sample" : NO_SAMPLES})`, () => {
+describe.skipIf(!CP.have)(`OracleGeneralReader on the real cloudPhysicsIO.oracleGeneral.bin (${CP.needs})`, () => {
   it("new OracleGeneralReader(cloudPhysicsIO.oracleGeneral.bin).batches(reg) → 113,872 reads of 48,974 objects, 2,029,769,728 B working set", async () => {
     const r = new OracleGeneralReader(BIN);
     const c = await collect(r);
@@ -60,22 +63,58 @@ describe.skipIf(!HAVE_SAMPLES)(`OracleGeneralReader on cloudPhysicsIO.oracleGene
     expect(sum(c.nextAccess)).toBe(4_369_421_383);
   });
 
+});
+
+/** 70 000 requests: more than one batch (BATCH_SIZE 65 536). */
+const SYN = syntheticBlockTrace(70_000, 20_000, 7);
+const synFile = () => write(tmp(), "syn.oracleGeneral.bin", blockTraceOracleGeneral(SYN));
+
+describe("OracleGeneralReader on a generated block-I/O trace", () => {
+  it("new OracleGeneralReader(70 000 records).batches(reg) → two batches, ids in first-seen order, sizes, times and next accesses as written", async () => {
+    // what the reader must find, computed from the generator's arrays
+    const ids = new Map<bigint, number>();
+    for (const id of SYN.id) if (!ids.has(id)) ids.set(id, ids.size);
+    const names = [...ids.keys()].map(String);
+    const r = new OracleGeneralReader(synFile());
+    const c = await collect(r);
+    expect(c.n).toBe(SYN.n);
+    expect(c.batches).toEqual([BATCH_SIZE, SYN.n - BATCH_SIZE]);
+    expect(r.distinctKeys).toBe(ids.size);
+    expect(c.reg.keyLen).toEqual(names.map((x) => x.length));
+    expect(c.reg.db.every((d) => d === 0)).toBe(true);
+    expect(names.map((_, k) => r.keyName(k))).toEqual(names);
+    expect(same(c.key, Int32Array.from(SYN.id, (id) => ids.get(id)!))).toBe(true);
+    expect(same(c.vlen, Float64Array.from(SYN.size))).toBe(true);
+    expect(sum(c.vlen)).toBe(SYN.size.reduce((a, x) => a + x, 0));
+    // times rebased to the first record, in µs
+    expect(same(c.t, Float64Array.from(SYN.timeS, (s) => (s - SYN.timeS[0]) * 1e6))).toBe(true);
+    // next access: 1-based in the file, 0-based here
+    expect(same(c.nextAccess, Float64Array.from(SYN.next, (x) => (x < 0n ? -1 : Number(x) - 1)))).toBe(true);
+    expect(c.op.every((o) => o === OP_CACHE_GET)).toBe(true);
+    expect(c.ttlMs.every((x) => x === 0)).toBe(true);
+    // the generator does what its comment says: repeated times, 64-bit ids, reuse
+    expect(new Set(SYN.timeS).size).toBeLessThan(SYN.n / 4);
+    expect(names.some((x) => BigInt(x) > 2n ** 53n)).toBe(true);
+    expect(c.nextAccess.filter((x) => x >= 0).length).toBeGreaterThan(SYN.n / 2);
+  });
+
   it("new OracleGeneralReader(file, 'literal') → OP_GET for every record", async () => {
-    const c = await collect(new OracleGeneralReader(BIN, "literal"));
+    const c = await collect(new OracleGeneralReader(synFile(), "literal"));
     expect(c.op.every((o) => o === OP_GET)).toBe(true);
   });
 
   it("new OracleGeneralReader(file.gz | file.zst | file.xz) → the same requests as the plain file", async () => {
     const dir = tmp();
-    const raw = readFileSync(BIN);
-    const plain = await collect(new OracleGeneralReader(BIN));
+    const bin = synFile();
+    const raw = readFileSync(bin);
+    const plain = await collect(new OracleGeneralReader(bin));
     const files = [write(dir, "cp.oracleGeneral.bin.gz", gzipSync(raw))];
     if (haveCommand("zstd")) {
-      execFileSync("zstd", ["-q", BIN, "-o", `${dir}/cp.oracleGeneral.zst`]);
+      execFileSync("zstd", ["-q", bin, "-o", `${dir}/cp.oracleGeneral.zst`]);
       files.push(`${dir}/cp.oracleGeneral.zst`);
     }
     if (haveCommand("xz")) {
-      files.push(write(dir, "cp.oracleGeneral.bin.xz", execFileSync("xz", ["-c", "-1", BIN], { maxBuffer: 1 << 26 })));
+      files.push(write(dir, "cp.oracleGeneral.bin.xz", execFileSync("xz", ["-c", "-1", bin], { maxBuffer: 1 << 26 })));
     }
     for (const f of files) {
       const c = await collect(new OracleGeneralReader(f));
@@ -89,7 +128,7 @@ describe.skipIf(!HAVE_SAMPLES)(`OracleGeneralReader on cloudPhysicsIO.oracleGene
 
   it("new OracleGeneralReader(first 1000 bytes).batches(reg) → InputError: record 42 is truncated (before any batch, and for .gz at the end)", async () => {
     const dir = tmp();
-    const part = readFileSync(BIN).subarray(0, 1000); // 41 whole records + 16 bytes
+    const part = readFileSync(synFile()).subarray(0, 1000); // 41 whole records + 16 bytes
     const plain = write(dir, "t.oracleGeneral.bin", part);
     let batches = 0;
     const e = await rejection(
@@ -106,18 +145,6 @@ describe.skipIf(!HAVE_SAMPLES)(`OracleGeneralReader on cloudPhysicsIO.oracleGene
     expect(e2.message).toMatch(/: record 42 is truncated: the trace holds 1000 bytes/);
   });
 });
-
-/** Packs oracleGeneral records (time s, obj_id, size, next 1-based or −1). */
-function pack(recs: [number, bigint, number, bigint][]): Buffer {
-  const b = Buffer.alloc(24 * recs.length);
-  recs.forEach(([t, id, size, next], i) => {
-    b.writeUInt32LE(t, 24 * i);
-    b.writeBigUInt64LE(id, 24 * i + 4);
-    b.writeUInt32LE(size, 24 * i + 12);
-    b.writeBigInt64LE(next, 24 * i + 16);
-  });
-  return b;
-}
 
 describe("OracleGeneralReader on made-up records", () => {
   it("new OracleGeneralReader(records with 64-bit ids).keyName(id) → the exact decimal id, key length its digit count", async () => {

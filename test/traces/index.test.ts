@@ -1,10 +1,13 @@
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../errors.ts";
-import { traceSpec } from "../../scenario/trace-schema.ts";
-import { Cache2kReader, CsvTraceReader, LibCacheSimCsvReader, openTrace, OracleGeneralReader, TwitterTraceReader } from "./index.ts";
-import { collect, HAVE_SAMPLES, NO_SAMPLES, SAMPLES, sum, tmp, write } from "./test-helpers.ts";
+import { InputError } from "../../src/errors.ts";
+import { traceSpec } from "../../src/scenario/trace-schema.ts";
+import { Cache2kReader, CsvTraceReader, LibCacheSimCsvReader, openTrace, OracleGeneralReader, TwitterTraceReader } from "../../src/io/traces/index.ts";
+import { blockTraceCsv, blockTraceOracleGeneral, collect, FIXTURES, sharedTrace, SHARED_TRACES, sum, syntheticBlockTrace, tmp, write } from "../support/traces.ts";
+
+const CP_CSV = sharedTrace("libcachesim-cloudphysics/cloudPhysicsIO.csv");
+const CP_BIN = sharedTrace("libcachesim-cloudphysics/cloudPhysicsIO.oracleGeneral.bin");
 
 describe("openTrace(spec, baseDir)", () => {
   it("openTrace({path}, dir) → the reader the file name implies, the path resolved against dir", () => {
@@ -42,20 +45,34 @@ describe("openTrace(spec, baseDir)", () => {
     expect(c.n).toBe(2);
   });
 
-  it.skipIf(!HAVE_SAMPLES)(`openTrace(scenario options with hyphens) on the real samples (${HAVE_SAMPLES ? "found" : NO_SAMPLES})`, async () => {
-    // cloudPhysicsIO.csv: sample trace from libCacheSim (CloudPhysics), 1a1a11a/libCacheSim @ aa0fc40, data/
-    // (GPL-3.0 repository, no separate data licence). web12.trace.xz: cache2k trace, headissue GmbH /
-    // Jens Wilke, CC BY 4.0, via ben-manes/caffeine @ ccef955. See shared/data/traces/README.md.
-    const cp = traceSpec.parse({ path: "libcachesim-cloudphysics/cloudPhysicsIO.csv", format: "libcachesim-csv", "time-col": 2, "obj-id-col": 5, "obj-size-col": 4 });
-    const r = openTrace(cp, SAMPLES);
+  it("openTrace(scenario options with hyphens) on a generated CloudPhysics-style CSV, the shipped web12.trace.xz and an oracleGeneral file under an absolute path", async () => {
+    const syn = syntheticBlockTrace(5_000, 1_500, 3);
+    const dir = tmp();
+    write(dir, "syn.csv", blockTraceCsv(syn));
+    const cp = traceSpec.parse({ path: "syn.csv", format: "libcachesim-csv", "time-col": 2, "obj-id-col": 5, "obj-size-col": 4 });
+    const r = openTrace(cp, dir);
     const c = await collect(r);
-    expect([c.n, r.distinctKeys, sum(c.vlen)]).toEqual([113_872, 48_974, 4_205_978_112]);
-    const w = openTrace(traceSpec.parse({ path: "cache2k/web12.trace.xz", rate: 10, "value-size": "1kb" }), SAMPLES);
+    expect([c.n, r.distinctKeys, sum(c.vlen)]).toEqual([5_000, new Set(syn.id).size, syn.ioSize.reduce((a, x) => a + x, 0)]);
+    // web12.trace.xz: cache2k trace, headissue GmbH / Jens Wilke, CC BY 4.0 (test/fixtures/traces/cache2k/README.md)
+    const w = openTrace(traceSpec.parse({ path: "cache2k/web12.trace.xz", rate: 10, "value-size": "1kb" }), join(FIXTURES, "traces"));
     const cw = await collect(w);
     expect([cw.n, w.distinctKeys, cw.vlen[0], cw.t[1]]).toEqual([95_607, 13_756, 1024, 100_000]);
+    // under an absolute path, base dir ignored
+    const abs = write(tmp(), "syn.oracleGeneral.bin", blockTraceOracleGeneral(syn));
+    const o = openTrace({ path: abs }, "/nonexistent");
+    expect((await collect(o)).n).toBe(5_000);
+  });
+
+  it.skipIf(!CP_CSV.have || !CP_BIN.have)(`openTrace(scenario options with hyphens) on the real CloudPhysics sample (${CP_CSV.needs}; ${CP_BIN.needs})`, async () => {
+    // cloudPhysicsIO.csv: sample trace from libCacheSim (CloudPhysics), 1a1a11a/libCacheSim @ aa0fc40, data/
+    // (GPL-3.0 repository, no separate data licence: not shipped).
+    const cp = traceSpec.parse({ path: "libcachesim-cloudphysics/cloudPhysicsIO.csv", format: "libcachesim-csv", "time-col": 2, "obj-id-col": 5, "obj-size-col": 4 });
+    const r = openTrace(cp, SHARED_TRACES);
+    const c = await collect(r);
+    expect([c.n, r.distinctKeys, sum(c.vlen)]).toEqual([113_872, 48_974, 4_205_978_112]);
     // a copy under an absolute path, base dir ignored
     const copy = join(tmp(), "cp.oracleGeneral.bin");
-    copyFileSync(join(SAMPLES, "libcachesim-cloudphysics/cloudPhysicsIO.oracleGeneral.bin"), copy);
+    copyFileSync(CP_BIN.path, copy);
     const o = openTrace({ path: copy }, "/nonexistent");
     expect((await collect(o)).n).toBe(113_872);
   });

@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../errors.ts";
-import { compressionOf, openBytes, stripCompression } from "./source.ts";
-import { haveCommand, rejection, tmp, write } from "./test-helpers.ts";
+import { InputError } from "../../src/errors.ts";
+import { compressionOf, openBytes, stripCompression } from "../../src/io/traces/source.ts";
+import { haveCommand, rejection, tmp, write } from "../support/traces.ts";
 
 async function readAll(file: string): Promise<{ bytes: Buffer; chunks: number }> {
   const parts: Uint8Array[] = [];

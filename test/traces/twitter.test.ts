@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../errors.ts";
-import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
-import { TwitterTraceReader } from "./twitter.ts";
-import { collect, haveCommand, rejection, same, tmp, write } from "./test-helpers.ts";
+import { InputError } from "../../src/errors.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../src/workload/request.ts";
+import { TwitterTraceReader } from "../../src/io/traces/twitter.ts";
+import { collect, haveCommand, rejection, same, tmp, write } from "../support/traces.ts";
 
 /* Twitter cache-trace CSV (timestamp,key,key size,value size,client id,operation,TTL), on fixtures written here. */
 

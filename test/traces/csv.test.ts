@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../errors.ts";
-import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
-import { CsvTraceReader, TRACE_CSV_HEADER } from "./csv.ts";
-import { collect, haveCommand, rejection, same, tmp, write } from "./test-helpers.ts";
+import { InputError } from "../../src/errors.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../src/workload/request.ts";
+import { CsvTraceReader, TRACE_CSV_HEADER } from "../../src/io/traces/csv.ts";
+import { collect, haveCommand, rejection, same, tmp, write } from "../support/traces.ts";
 
 /*
  * Our CSV (t_ms,op,key,value_size,ttl_s), on fixtures written here. Every expected value is written out

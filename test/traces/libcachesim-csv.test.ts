@@ -1,16 +1,18 @@
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../errors.ts";
-import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
-import { LibCacheSimCsvReader, type LibCacheSimCsvOptions } from "./libcachesim-csv.ts";
-import { OracleGeneralReader } from "./oracle-general.ts";
-import { collect, HAVE_SAMPLES, NO_SAMPLES, rejection, same, sample, sum, tmp, write } from "./test-helpers.ts";
+import { InputError } from "../../src/errors.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../src/workload/request.ts";
+import { LibCacheSimCsvReader, type LibCacheSimCsvOptions } from "../../src/io/traces/libcachesim-csv.ts";
+import { OracleGeneralReader } from "../../src/io/traces/oracle-general.ts";
+import { blockTraceCsv, blockTraceOracleGeneral, collect, rejection, same, sharedTrace, sum, syntheticBlockTrace, tmp, write } from "../support/traces.ts";
 
 /*
- * cloudPhysicsIO.csv (and .oracleGeneral.bin): sample trace from libCacheSim (CloudPhysics), copied from
- * 1a1a11a/libCacheSim @ aa0fc40, data/; GPL-3.0 repository at that commit, no separate licence stated
- * for the data (shared/data/traces/README.md).
+ * The core tests read a generated trace in the CloudPhysics CSV layout (syntheticBlockTrace, written as
+ * CSV and as oracleGeneral), expected figures computed from the generator's arrays. The real
+ * cloudPhysicsIO.csv (and .oracleGeneral.bin) is an extra, skipped by name where it is absent: sample
+ * trace from libCacheSim (CloudPhysics), 1a1a11a/libCacheSim @ aa0fc40, data/; GPL-3.0 repository at that
+ * commit, no separate licence stated for the data, so the repository does not ship it.
  *
  * Pinned figures checked once with Python's csv module (rows = list(csv.reader(f))[1:]): header
  * version,time,op,size,lbn; 113,872 rows; 48,974 distinct lbn; Σ size = 4,205,978,112 B; time
@@ -18,10 +20,12 @@ import { collect, HAVE_SAMPLES, NO_SAMPLES, rejection, same, sample, sum, tmp, w
  * the lbn and time columns equal the oracleGeneral file's obj_id and time record for record, and 13,671
  * rows have a size other than the oracleGeneral record's.
  */
-const CSV = sample("libcachesim-cloudphysics/cloudPhysicsIO.csv");
+const REAL = sharedTrace("libcachesim-cloudphysics/cloudPhysicsIO.csv");
+const REAL_BIN = sharedTrace("libcachesim-cloudphysics/cloudPhysicsIO.oracleGeneral.bin");
+const CSV = REAL.path;
 const CP: LibCacheSimCsvOptions = { timeCol: 2, objIdCol: 5, objSizeCol: 4 };
 
-describe.skipIf(!HAVE_SAMPLES)(`LibCacheSimCsvReader on cloudPhysicsIO.csv (${HAVE_SAMPLES ? "real sample" : NO_SAMPLES})`, () => {
+describe.skipIf(!REAL.have || !REAL_BIN.have)(`LibCacheSimCsvReader on the real cloudPhysicsIO.csv (${REAL.needs}; ${REAL_BIN.needs})`, () => {
   it("new LibCacheSimCsvReader(cloudPhysicsIO.csv, {time-col 2, obj-id-col 5, obj-size-col 4}).batches(reg) → 113,872 reads of 48,974 objects, Σ size 4,205,978,112 B", async () => {
     const r = new LibCacheSimCsvReader(CSV, CP);
     const c = await collect(r);
@@ -37,34 +41,64 @@ describe.skipIf(!HAVE_SAMPLES)(`LibCacheSimCsvReader on cloudPhysicsIO.csv (${HA
     expect(r.keyName(3)).toBe("40409911");
     expect([...c.vlen.slice(0, 4)]).toEqual([512, 512, 512, 6656]);
     // the same requests as the binary version of the trace, but with per-request sizes
-    const bin = await collect(new OracleGeneralReader(sample("libcachesim-cloudphysics/cloudPhysicsIO.oracleGeneral.bin")));
+    const bin = await collect(new OracleGeneralReader(REAL_BIN.path));
     expect(same(c.key, bin.key)).toBe(true);
     expect(same(c.t, bin.t)).toBe(true);
     let differ = 0;
     for (let i = 0; i < c.n; i++) if (c.vlen[i] !== bin.vlen[i]) differ++;
     expect(differ).toBe(13_671);
   });
+});
 
-  it("new LibCacheSimCsvReader(cloudPhysicsIO.csv.gz, {…, obj-id-is-num: false, mode: literal}) → the same keys, as text, and OP_GET", async () => {
-    const gz = write(tmp(), "cp.csv.gz", gzipSync(readFileSync(CSV)));
+const SYN = syntheticBlockTrace(20_000, 6_000, 11);
+
+describe("LibCacheSimCsvReader on a generated trace in the CloudPhysics CSV layout", () => {
+  const dir = tmp();
+  const csv = write(dir, "syn.csv", blockTraceCsv(SYN));
+  // the distinct ids in first-seen order, as the reader must name them
+  const names = [...new Set(SYN.id)].map(String);
+
+  it("new LibCacheSimCsvReader(syn.csv, {time-col 2, obj-id-col 5, obj-size-col 4}).batches(reg) → every row, per-request sizes, the same keys and times as the oracleGeneral form", async () => {
+    const r = new LibCacheSimCsvReader(csv, CP);
+    const c = await collect(r);
+    expect(c.n).toBe(SYN.n);
+    expect(r.distinctKeys).toBe(names.length);
+    expect(names.map((_, k) => r.keyName(k))).toEqual(names);
+    expect(sum(c.reg.keyLen)).toBe(names.reduce((a, x) => a + x.length, 0));
+    expect(same(c.vlen, Float64Array.from(SYN.ioSize))).toBe(true);
+    expect(c.op.every((o) => o === OP_CACHE_GET)).toBe(true);
+    expect(same(c.t, Float64Array.from(SYN.timeS, (s) => (s - SYN.timeS[0]) * 1e6))).toBe(true);
+    // the same requests as the binary form, which has one size per object
+    const bin = await collect(new OracleGeneralReader(write(dir, "syn.oracleGeneral.bin", blockTraceOracleGeneral(SYN))));
+    expect(same(c.key, bin.key)).toBe(true);
+    expect(same(c.t, bin.t)).toBe(true);
+    let differ = 0;
+    for (let i = 0; i < c.n; i++) if (c.vlen[i] !== bin.vlen[i]) differ++;
+    expect(differ).toBe(SYN.ioSize.filter((x, i) => x !== SYN.size[i]).length);
+    expect(differ).toBeGreaterThan(0);
+  });
+
+  it("new LibCacheSimCsvReader(syn.csv.gz, {…, obj-id-is-num: false, mode: literal}) → the same keys, as text, and OP_GET", async () => {
+    const gz = write(dir, "syn.csv.gz", gzipSync(readFileSync(csv)));
     const r = new LibCacheSimCsvReader(gz, { ...CP, objIdIsNum: false, mode: "literal" });
     const c = await collect(r);
-    expect(c.n).toBe(113_872);
-    expect(r.distinctKeys).toBe(48_974);
-    expect(r.keyName(0)).toBe("42932745");
-    expect(sum(c.reg.keyLen)).toBe(387_840);
+    expect(c.n).toBe(SYN.n);
+    expect(r.distinctKeys).toBe(names.length);
+    expect(r.keyName(0)).toBe(names[0]);
+    expect(sum(c.reg.keyLen)).toBe(names.reduce((a, x) => a + x.length, 0));
     expect(c.op.every((o) => o === OP_GET)).toBe(true);
   });
 
-  it("new LibCacheSimCsvReader(cloudPhysicsIO.csv, {obj-id-col 6}).batches(reg) → InputError: line 2 has 5 fields", async () => {
-    const e = await rejection(collect(new LibCacheSimCsvReader(CSV, { ...CP, objIdCol: 6 })));
+  it("new LibCacheSimCsvReader(syn.csv, {obj-id-col 6}).batches(reg) → InputError: line 2 has 5 fields", async () => {
+    const e = await rejection(collect(new LibCacheSimCsvReader(csv, { ...CP, objIdCol: 6 })));
     expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toBe(`${CSV}:2: expected at least 6 fields separated by ",", found 5`);
+    expect(e.message).toBe(`${csv}:2: expected at least 6 fields separated by ",", found 5`);
   });
 
-  it("new LibCacheSimCsvReader(cloudPhysicsIO.csv, {obj-size-col 3}).batches(reg) → InputError: \"2a\" is not a size", async () => {
-    const e = await rejection(collect(new LibCacheSimCsvReader(CSV, { ...CP, objSizeCol: 3 })));
-    expect(e.message).toBe(`${CSV}:2: column 3 (obj-size-col): "2a" is not a whole number of bytes ≥ 0`);
+  it("new LibCacheSimCsvReader(syn.csv, {obj-size-col 3}).batches(reg) → InputError at the first write: \"2a\" is not a size (\"28\" reads as 28 B)", async () => {
+    const line = SYN.op.indexOf("2a") + 2;
+    const e = await rejection(collect(new LibCacheSimCsvReader(csv, { ...CP, objSizeCol: 3 })));
+    expect(e.message).toBe(`${csv}:${line}: column 3 (obj-size-col): "2a" is not a whole number of bytes ≥ 0`);
   });
 });
 
