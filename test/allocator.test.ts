@@ -8,16 +8,16 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildInitScenario } from "../src/cli/init.ts";
 import { simRun } from "../src/cli/run.ts";
-import { allocatorMismatch as diffAllocatorMismatch } from "../src/compare/diff.ts";
-import { allocatorFromInfo, allocatorMismatch, detectAllocator, expectedMemoryUsage, PROBE_VALUE_SIZES } from "../src/replay/allocator.ts";
-import { calibrateServer } from "../src/replay/calibrate.ts";
+import { allocatorMismatch as diffAllocatorMismatch } from "../src/io/run-diff.ts";
+import { allocatorFromInfo, allocatorMismatch, detectAllocator, expectedMemoryUsage, PROBE_VALUE_SIZES } from "../src/io/replay/allocator.ts";
+import { calibrateServer } from "../src/io/replay/calibrate.ts";
 import { hasRedisServer, startRedis, type RunningRedis } from "./redis-server.ts";
 
 /*
  * Issue 13.6, the allocator question: the simulator counts used_memory with one of two jemalloc
  * size-class tables (redis.allocator), and a replay against a server of the other table gets evictions
  * wrong by ~20 % without any other sign. sim replay, diff, calibrate and init must find out which table
- * the server uses (src/replay/allocator.ts) and refuse or say so. The server tests run against a private
+ * the server uses (src/io/replay/allocator.ts) and refuse or say so. The server tests run against a private
  * redis-server (Debian's package here: jemalloc-debian) and are skipped without one.
  */
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { parseRedisUrl, redactUrl } from "../src/replay/connect.ts";
+import { parseRedisUrl, redactUrl } from "../src/io/replay/connect.ts";
 import { freePort, hasRedisServer, startRedis, type RunningRedis } from "./redis-server.ts";
 
 /*
@@ -19,7 +19,7 @@ import { freePort, hasRedisServer, startRedis, type RunningRedis } from "./redis
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const base = mkdtempSync(join(tmpdir(), "evictsim-replay-safety-"));
 
-/** Every CONFIG parameter `sim replay` sets (src/replay/replay.ts configFor). */
+/** Every CONFIG parameter `sim replay` sets (src/io/replay/replay.ts configFor). */
 const PARAMS = ["maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity", "hz", "lfu-log-factor", "lfu-decay-time", "active-expire-effort"];
 /** A server configured away from every value the scenarios below set, so a missing restore shows. */
 const SERVER_CONF = [

@@ -2,8 +2,8 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { csv, sameHeader, writeFileAtomic } from "../io/output.ts";
 import { ALLOCATORS, type Allocator } from "../redis/alloc.ts";
-import { calibrateServer, DEFAULT_SIZES, type CalibrationResult, type CalibrationRow } from "../replay/calibrate.ts";
-import { parseRedisUrl } from "../replay/connect.ts";
+import { calibrateServer, DEFAULT_SIZES, type CalibrationResult, type CalibrationRow } from "../io/replay/calibrate.ts";
+import { parseRedisUrl } from "../io/replay/connect.ts";
 import { DEFAULT_REDIS_CONFIG } from "../redis/config.ts";
 
 export interface CalibrateArgs {

@@ -1,6 +1,7 @@
 import { basename, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { allocatorMismatch, diffRuns, diffText } from "../compare/diff.ts";
+import { diffText } from "../compare/diff.ts";
+import { allocatorMismatch, diffRuns } from "../io/run-diff.ts";
 import { InputError } from "../errors.ts";
 import { csv, readMarker, sameHeader, writeFileAtomic } from "../io/output.ts";
 

@@ -7,7 +7,7 @@ import { confToScenarioRedis, parseRedisConf, REDIS_DEFAULT_SAVE, type ConfMappi
 import { fitSizes, groupByPrefix, parseSizes, subsetSizes, type ParsedSizes, type PrefixGrouping, type SizeFit } from "../conf/sizes.ts";
 import { InputError } from "../errors.ts";
 import { ALLOCATORS, type Allocator } from "../redis/alloc.ts";
-import { allocatorFromInfo, type InfoHint } from "../replay/allocator.ts";
+import { allocatorFromInfo, type InfoHint } from "../io/replay/allocator.ts";
 import { parseScenario } from "../scenario/parse.ts";
 import { redisSection } from "../scenario/schema.ts";
 import { parseDuration, parseMemory } from "../scenario/units.ts";
@@ -21,7 +21,7 @@ import { parseDuration, parseMemory } from "../scenario/units.ts";
  * Precedence: the redis.conf file first; INFO's running values (maxmemory, maxmemory_policy,
  * configured_hz, aof_enabled) over it, since CONFIG SET may have changed them since start (a
  * disagreement is noted); value sizes from --sizes over INFO's mean; allocator from --allocator, else
- * from INFO's mem_allocator and redis_version where they tell (src/replay/allocator.ts allocatorFromInfo:
+ * from INFO's mem_allocator and redis_version where they tell (src/io/replay/allocator.ts allocatorFromInfo:
  * a jemalloc other than the one that Redis version bundles is a distribution's, jemalloc-debian), else
  * the default with a comment saying why it could not be told (sim calibrate probes a running server).
  * `include` lines of redis.conf are not followed (listed in the header); no `redis.conf:` key is

@@ -10,105 +10,28 @@
  * the signal (after the registered cleanups ran), and a second Ctrl-C ends the process at once.
  */
 
-export class Interrupted extends Error {
-  readonly signal: NodeJS.Signals;
-  constructor(signal: NodeJS.Signals, message = "interrupted; no result written") {
-    super(message);
-    this.name = "Interrupted";
-    this.signal = signal;
-  }
-  get exitCode(): number {
-    return exitCodeFor(this.signal);
-  }
-}
+import { markInterrupted, registeredCleanups, resetInterruptState, runCleanups } from "../io/interrupt.ts";
+// The interrupt state and its signal-free pieces live in src/io/interrupt.ts (sim replay and sim calibrate
+// read them there); the commands import them from here, beside the handlers that set it.
+export { exitCodeFor, Interrupted, interruptedBy, interruptSignal, onInterrupt, pause, settle, throwIfInterrupted } from "../io/interrupt.ts";
+import { exitCodeFor, interruptedBy } from "../io/interrupt.ts";
 
-export const exitCodeFor = (signal: NodeJS.Signals): number => (signal === "SIGTERM" ? 143 : 130);
-
-let controller = new AbortController();
-let received: NodeJS.Signals | null = null;
 let installed = false;
 let watchdogMessage = "interrupted; no result written";
 /** Whether the CLI already printed the interrupt message (the watchdog then only ends the process). */
 let reported = false;
 /** Longest the watchdog waits for registered cleanups. */
 const CLEANUP_MS = 2000;
-const cleanups = new Set<() => void | Promise<void>>();
-
-/** The signal every long operation watches (aborted once SIGINT or SIGTERM arrived). */
-export function interruptSignal(): AbortSignal {
-  return controller.signal;
-}
-
-/** The signal received, if any. */
-export function interruptedBy(): NodeJS.Signals | null {
-  return received;
-}
-
-/** Throws `Interrupted` if a signal has arrived. */
-export function throwIfInterrupted(message?: string): void {
-  if (received !== null) throw new Interrupted(received, message);
-}
-
-const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-let lastYield = 0;
-/** How often `pause` really gives the event loop a turn (ms of work between turns). */
-const YIELD_MS = 20;
-
-/**
- * Hands control to the event loop (so a pending signal is seen) if YIELD_MS passed since the last time,
- * then throws if a signal arrived. Cheap enough to call every few thousand requests.
- */
-export async function pause(): Promise<void> {
-  const now = performance.now();
-  if (now - lastYield >= YIELD_MS) {
-    await immediate();
-    lastYield = performance.now();
-  }
-  throwIfInterrupted();
-}
-
-/**
- * Before a result is moved into place: a full turn of the event loop (a timer, after the poll phase
- * where signals are read), so that a signal that arrived during the last synchronous stretch is seen,
- * then throws if one did. A result is committed only if no signal came before this.
- */
-export async function settle(): Promise<void> {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  throwIfInterrupted();
-}
-
-/**
- * Registers work to do when the process is interrupted and cannot unwind in time (the watchdog), e.g.
- * restoring a real server's CONFIG. Returns a function that unregisters it (call it when the work was
- * done the ordinary way).
- */
-export function onInterrupt(fn: () => void | Promise<void>): () => void {
-  cleanups.add(fn);
-  return () => cleanups.delete(fn);
-}
 
 /** What the watchdog prints if it has to end the process (a sweep keeps its finished points, …). */
 export function setInterruptMessage(message: string): void {
   watchdogMessage = message;
 }
 
-async function runCleanups(): Promise<void> {
-  const fns = [...cleanups];
-  cleanups.clear();
-  for (const fn of fns) {
-    try {
-      await fn();
-    } catch {
-      // best effort: the process is ending
-    }
-  }
-}
-
 function onSignal(signal: NodeJS.Signals): void {
-  if (received !== null) {
+  if (interruptedBy() !== null) {
     // a second Ctrl-C: end now (cleanups that are synchronous still run)
-    for (const fn of cleanups) {
+    for (const fn of registeredCleanups()) {
       try {
         void fn();
       } catch {
@@ -118,8 +41,7 @@ function onSignal(signal: NodeJS.Signals): void {
     process.stderr.write(`\nsim: ${watchdogMessage}\n`);
     process.exit(exitCodeFor(signal));
   }
-  received = signal;
-  controller.abort(new Interrupted(signal));
+  markInterrupted(signal);
   const timer = setTimeout(() => {
     // the command did not unwind in time: run the registered cleanups (at most CLEANUP_MS more), then end
     const cap = new Promise<void>((resolve) => setTimeout(resolve, CLEANUP_MS).unref());
@@ -146,9 +68,7 @@ export function markInterruptReported(): void {
 
 /** For tests: forget a received signal. */
 export function resetInterruptForTests(): void {
-  received = null;
-  controller = new AbortController();
-  cleanups.clear();
+  resetInterruptState();
   watchdogMessage = "interrupted; no result written";
   reported = false;
 }

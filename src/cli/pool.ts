@@ -1,6 +1,28 @@
 import { Worker } from "node:worker_threads";
 import { interruptedBy, interruptSignal } from "./interrupt.ts";
-import type { PointDone, PointJob } from "./sweep-worker.ts";
+
+/** One job for a worker thread (src/cli/sweep-worker.ts): a `sim run` into its own directory. */
+export interface PointJob {
+  index: number;
+  scenario: string;
+  sets: string[];
+  out: string;
+  /** a replication's seed (sim run --replications) */
+  seed?: number;
+  /** --force (src/scenario/bounds.ts) */
+  force?: boolean;
+}
+
+/** A worker's answer to one job. */
+export interface PointDone {
+  index: number;
+  ok: boolean;
+  error?: string;
+  input?: boolean;
+  wallSeconds?: number;
+  /** the run's summary (for replications) */
+  summary?: Record<string, string | number>;
+}
 
 /**
  * Runs `sim run` jobs (a sweep's points, a run's replications) in `jobs` worker threads, each job into

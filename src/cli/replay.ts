@@ -4,8 +4,8 @@ import { parse as parseYaml } from "yaml";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { csv } from "../io/output.ts";
 import { loadScenarioFile, openTrace, traceScenario } from "../io/scenario-file.ts";
-import { parseRedisUrl } from "../replay/connect.ts";
-import { replayPlan } from "../replay/replay.ts";
+import { parseRedisUrl } from "../io/replay/connect.ts";
+import { replayPlan } from "../io/replay/replay.ts";
 import { compile } from "../scenario/compile.ts";
 import { defaultOutDir, FORCE_OPTION_SPEC, SEED_OPTION_SPEC, runToDir } from "./common.ts";
 import { applySeed, type RunOutcome } from "./run.ts";
@@ -80,6 +80,8 @@ export async function simReplay(
         onProgress,
         allowAllocatorMismatch: Boolean(args.allowAllocatorMismatch),
         allocatorSource: allocatorSource(loaded.tracePath ? undefined : args.input, args.set ?? []),
+        // the environment is read here, in the CLI: the replay itself is told what to do with the lines
+        lagDebug: process.env.EVICTSIM_LAG_DEBUG ? (line) => process.stderr.write(line) : undefined,
       },
       loaded.tracePath ? openTrace(plan, loaded) : undefined,
     );

@@ -1,32 +1,12 @@
 import { parentPort } from "node:worker_threads";
 import { InputError } from "../errors.ts";
+import type { PointDone, PointJob } from "./pool.ts";
 import { simRun } from "./run.ts";
 
 /*
  * A sweep worker thread: runs the points it is sent, one at a time, each into its own result directory
  * (written atomically by simRun), and reports back.
  */
-
-export interface PointJob {
-  index: number;
-  scenario: string;
-  sets: string[];
-  out: string;
-  /** a replication's seed (sim run --replications) */
-  seed?: number;
-  /** --force (src/scenario/bounds.ts) */
-  force?: boolean;
-}
-
-export interface PointDone {
-  index: number;
-  ok: boolean;
-  error?: string;
-  input?: boolean;
-  wallSeconds?: number;
-  /** the run's summary (for replications) */
-  summary?: Record<string, string | number>;
-}
 
 parentPort!.on("message", async (job: PointJob) => {
   try {

@@ -1,14 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "csv-parse/sync";
-import { parse as parseYaml } from "yaml";
-import { InputError } from "../errors.ts";
-import { allocatorFromInfo } from "../replay/allocator.ts";
-
 /*
- * Side-by-side comparison of two run directories (typically `sim run` and `sim replay` of one scenario):
- * the final figures with their errors, and the largest gap along the time series. Tolerances are the
- * ones the fidelity suite asserts.
+ * Side-by-side comparison of two runs (typically `sim run` and `sim replay` of one scenario): the final
+ * figures with their errors, and the largest gap along the time series. Tolerances are the ones the
+ * fidelity suite asserts. Pure: the tables come in as read from the run directories' CSVs
+ * (src/io/run-diff.ts reads them).
  */
 
 export interface DiffRow {
@@ -22,12 +16,8 @@ export interface DiffRow {
   ok: boolean;
 }
 
-type Table = Record<string, string>[];
-
-export function readCsv(file: string): Table {
-  if (!existsSync(file)) throw new InputError(`${file}: no such file (is this a run directory of sim run or sim replay?)`);
-  return parse(readFileSync(file, "utf8"), { columns: true, skip_empty_lines: true }) as Table;
-}
+/** A CSV file's records, each keyed by its header's column names. */
+export type Table = Record<string, string>[];
 
 /** (a − b) / b in %, with b = 0 handled: 0 when both are 0. */
 export function relErr(a: number, b: number): number {
@@ -51,10 +41,11 @@ export const TOLERANCES: Record<string, [number, "pp" | "%"]> = {
  */
 export const SMALL_COUNT = 20;
 
-export function diffRuns(dirA: string, dirB: string): DiffRow[] {
-  const sa = readCsv(join(dirA, "summary.csv"))[0];
-  const sb = readCsv(join(dirB, "summary.csv"))[0];
-  if (!sa || !sb) throw new InputError(`${!sa ? dirA : dirB}/summary.csv: no data row`);
+/**
+ * The diff of two runs from their summary rows (summary.csv's one data row) and their time series
+ * (timeseries.csv).
+ */
+export function diffTables(sa: Record<string, string>, sb: Record<string, string>, ta: Table, tbRows: Table): DiffRow[] {
   const rows: DiffRow[] = [];
   for (const [metric, [tol, unit]] of Object.entries(TOLERANCES)) {
     const a = Number(sa[metric]), b = Number(sb[metric]);
@@ -63,8 +54,7 @@ export function diffRuns(dirA: string, dirB: string): DiffRow[] {
     rows.push({ metric, a, b, error, unit, tolerance: tol, ok: small || Math.abs(error) <= tol });
   }
   // the time series' largest gap, on rows with the same time
-  const ta = readCsv(join(dirA, "timeseries.csv"));
-  const tb = new Map(readCsv(join(dirB, "timeseries.csv")).map((r) => [r.time_s, r]));
+  const tb = new Map(tbRows.map((r) => [r.time_s, r]));
   const gaps = { hit_ratio: 0, used_memory: 0, keys: 0 };
   for (const r of ta) {
     const o = tb.get(r.time_s);
@@ -105,38 +95,12 @@ export interface RunAllocator {
 }
 
 /**
- * A replay's table is the server's, as `sim replay` probed it (replay.csv detected_allocator; for a
- * replay.csv written before the probe existed, what INFO's redis_version and mem_allocator tell); a
- * simulated run's is its scenario's redis.allocator (scenario.resolved.yaml).
- */
-export function runAllocator(dir: string): RunAllocator {
-  const replayCsv = join(dir, "replay.csv");
-  if (existsSync(replayCsv)) {
-    const r = readCsv(replayCsv)[0] ?? {};
-    if (r.detected_allocator) return { kind: "replay", allocator: r.detected_allocator, source: `replay.csv: ${r.allocator_evidence || "probed"}` };
-    const hint = allocatorFromInfo(r.redis_version, r.mem_allocator);
-    return { kind: "replay", allocator: hint.allocator ?? "unknown", source: `replay.csv has no probe (an older replay); ${hint.from}: ${hint.why}` };
-  }
-  const resolved = join(dir, "scenario.resolved.yaml");
-  if (!existsSync(resolved)) return { kind: "run", allocator: null, source: "no scenario.resolved.yaml" };
-  type Doc = { redis?: { allocator?: unknown } } | null;
-  let doc: Doc = null;
-  try {
-    doc = parseYaml(readFileSync(resolved, "utf8")) as Doc;
-  } catch (e) {
-    throw new InputError(`${resolved}: not readable as YAML (${(e as Error).message.split("\n")[0]})`);
-  }
-  const a = doc?.redis?.allocator;
-  return { kind: "run", allocator: typeof a === "string" ? a : "jemalloc-bundled", source: `scenario.resolved.yaml redis.allocator${typeof a === "string" ? "" : " (absent: the default)"}` };
-}
-
-/**
  * When one directory is a simulated run and the other a replay, and the replayed server's size classes
  * are not the ones the simulation counted with: a one-line explanation (used_memory, keys and evictions
- * then differ by construction, not by the model's error), else null.
+ * then differ by construction, not by the model's error), else null. `a` and `b` are what
+ * src/io/run-diff.ts runAllocator found in `dirA` and `dirB`.
  */
-export function allocatorMismatch(dirA: string, dirB: string): string | null {
-  const a = runAllocator(dirA), b = runAllocator(dirB);
+export function allocatorMismatchText(dirA: string, a: RunAllocator, dirB: string, b: RunAllocator): string | null {
   if (a.kind === b.kind || a.allocator === null || b.allocator === null || a.allocator === b.allocator) return null;
   const [run, runDir, replay, replayDir] = a.kind === "run" ? [a, dirA, b, dirB] : [b, dirB, a, dirA];
   const server =

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { ALLOCATORS, allocatorFn, type Allocator } from "../redis/alloc.ts";
-import { EMBSTR_SIZE_LIMIT, ENC_EMBSTR, ENC_RAW, memoryUsage } from "../redis/memory.ts";
+import { ALLOCATORS, allocatorFn, type Allocator } from "../../redis/alloc.ts";
+import { EMBSTR_SIZE_LIMIT, ENC_EMBSTR, ENC_RAW, memoryUsage } from "../../redis/memory.ts";
 import { describeRedisError, isReplyError, keyspace, withTimeout } from "./connect.ts";
 
 /*
@@ -23,7 +23,7 @@ import { describeRedisError, isReplyError, keyspace, withTimeout } from "./conne
  * differ) is "unknown".
  *
  * Safety: the probe writes, so it runs only where the command may write (an empty server, or one the
- * user allowed to be flushed: src/replay/connect.ts checkEmpty runs first, and `probeAllowed` says so
+ * user allowed to be flushed: src/io/replay/connect.ts checkEmpty runs first, and `probeAllowed` says so
  * again here). Its keys have a unique prefix, exist one at a time (SET, MEMORY USAGE, DEL in one
  * pipeline, so no dict grows past its first 4 buckets) and are deleted again on any failure. Where
  * MEMORY USAGE is not available (renamed, ACL), INFO's mem_allocator and redis_version are the fallback.
@@ -104,7 +104,7 @@ export function allocatorFromInfo(redisVersion: string | undefined, memAllocator
 
 export interface DetectOptions {
   /**
-   * True only after the caller checked that the server may be written to (src/replay/connect.ts
+   * True only after the caller checked that the server may be written to (src/io/replay/connect.ts
    * checkEmpty: empty, or --flush given). Without it a server holding keys is not probed.
    */
   probeAllowed: boolean;
@@ -125,7 +125,7 @@ export async function detectAllocator(c: Redis, opts: DetectOptions): Promise<Al
 
   if (!opts.probeAllowed) {
     const keys = [...(await keyspace(c)).values()].reduce((x, y) => x + y, 0);
-    // a caller's mistake, not the user's: checkEmpty (src/replay/connect.ts) comes first
+    // a caller's mistake, not the user's: checkEmpty (src/io/replay/connect.ts) comes first
     if (keys > 0) throw new Error(`the allocator probe was not allowed to write, and the server holds ${keys} keys: refusing to probe`);
   }
   const prefix = `evictsim:probe:${randomBytes(4).toString("hex")}:`; // unique; 26-byte names (see the header)

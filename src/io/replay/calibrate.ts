@@ -1,10 +1,10 @@
-import { Streams } from "../core/random.ts";
-import { Sim } from "../core/sim.ts";
-import { InputError } from "../errors.ts";
-import { ALLOCATORS, type Allocator } from "../redis/alloc.ts";
-import { DEFAULT_REDIS_CONFIG } from "../redis/config.ts";
-import { RedisServer } from "../redis/server.ts";
-import { Interrupted, interruptedBy, interruptSignal, throwIfInterrupted } from "../cli/interrupt.ts";
+import { Streams } from "../../core/random.ts";
+import { Sim } from "../../core/sim.ts";
+import { InputError } from "../../errors.ts";
+import { ALLOCATORS, type Allocator } from "../../redis/alloc.ts";
+import { DEFAULT_REDIS_CONFIG } from "../../redis/config.ts";
+import { RedisServer } from "../../redis/server.ts";
+import { Interrupted, interruptedBy, interruptSignal, throwIfInterrupted } from "../interrupt.ts";
 import { checkEmpty, ConfigGuard, describeRedisError, isReplyError, parseRedisUrl, RedisLink, sleepUnless, unlessInterrupted, withTimeout } from "./connect.ts";
 import { num, parseInfo } from "./info.ts";
 import { detectAllocator, type AllocatorDetection } from "./allocator.ts";
@@ -15,7 +15,7 @@ import { detectAllocator, type AllocatorDetection } from "./allocator.ts";
  * and MEMORY USAGE of one key. Names are `key:000000` … (10 bytes); values are runs of 'x' (never
  * integers, so always EMBSTR or RAW).
  *
- * Which size-class table to model is found first (src/replay/allocator.ts: MEMORY USAGE of probe keys)
+ * Which size-class table to model is found first (src/io/replay/allocator.ts: MEMORY USAGE of probe keys)
  * and used unless one is given; the measurement then says how close each of the simulator's tables
  * comes, so the table scenarios need for this server is checked twice.
  */

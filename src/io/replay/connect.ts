@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
-import { InputError } from "../errors.ts";
-import { interruptedBy, interruptSignal, onInterrupt } from "../cli/interrupt.ts";
+import { InputError } from "../../errors.ts";
+import { interruptedBy, interruptSignal, onInterrupt } from "../interrupt.ts";
 
 /*
  * The edge between `sim replay` / `sim calibrate` and a real server that may hold someone else's data.

@@ -1,13 +1,13 @@
-import { US_PER_S } from "../core/time.ts";
-import { InputError } from "../errors.ts";
-import { POLICIES } from "../redis/policies.ts";
-import { TIMESERIES_COLUMNS, type Summary } from "../metrics/columns.ts";
-import type { Plan } from "../scenario/compile.ts";
-import { Streams } from "../core/random.ts";
-import { Generator } from "../workload/generator.ts";
-import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, Request, type KeyRegistry } from "../workload/request.ts";
-import type { TraceReader } from "../workload/trace.ts";
-import { Interrupted, interruptedBy, interruptSignal, throwIfInterrupted } from "../cli/interrupt.ts";
+import { US_PER_S } from "../../core/time.ts";
+import { InputError } from "../../errors.ts";
+import { POLICIES } from "../../redis/policies.ts";
+import { TIMESERIES_COLUMNS, type Summary } from "../../metrics/columns.ts";
+import type { Plan } from "../../scenario/compile.ts";
+import { Streams } from "../../core/random.ts";
+import { Generator } from "../../workload/generator.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, Request, type KeyRegistry } from "../../workload/request.ts";
+import type { TraceReader } from "../../workload/trace.ts";
+import { Interrupted, interruptedBy, interruptSignal, throwIfInterrupted } from "../interrupt.ts";
 import { checkEmpty, ConfigGuard, describeRedisError, isReplyError, parseRedisUrl, RedisLink, sleepUnless, unlessInterrupted } from "./connect.ts";
 import { num, parseInfo } from "./info.ts";
 import { allocatorMismatch, detectAllocator, type AllocatorDetection } from "./allocator.ts";
@@ -19,11 +19,11 @@ import { allocatorMismatch, detectAllocator, type AllocatorDetection } from "./a
  * repeats, so that a cache-aside GET that misses is followed by its SET before the next request for the
  * same key, as in the simulator. The wall clock comes from the caller (the CLI), never from the model.
  *
- * The server may hold someone else's data, so (src/replay/connect.ts) nothing is written before the
+ * The server may hold someone else's data, so (src/io/replay/connect.ts) nothing is written before the
  * keys on it were counted: a server with keys is refused unless --flush was given; the CONFIG values
  * the replay sets are read first and written back at the end, on an error and on Ctrl-C; a lost
  * connection is one line and exit 2; the password appears in no message and no file. Before anything
- * is changed the server's size-class table is probed (src/replay/allocator.ts): one other than the
+ * is changed the server's size-class table is probed (src/io/replay/allocator.ts): one other than the
  * scenario's redis.allocator is refused (exit 2) unless allowAllocatorMismatch, since memory, keys and
  * evictions would then differ from sim run's by construction.
  */
@@ -46,6 +46,11 @@ export interface ReplayOptions {
   allowAllocatorMismatch?: boolean;
   /** Where the scenario's redis.allocator came from, for the mismatch message ("the default", "--set"). */
   allocatorSource?: string;
+  /**
+   * Told of every batch sent more than 5 ms late (one line: its time, how late, how many requests), for
+   * debugging the pacing; the CLI passes a writer to stderr when EVICTSIM_LAG_DEBUG is set.
+   */
+  lagDebug?: (line: string) => void;
 }
 
 export interface ReplayResult {
@@ -54,7 +59,7 @@ export interface ReplayResult {
   achievedRate: number;
   redisVersion: string;
   memAllocator: string;
-  /** The server's size-class table, as probed before anything else was written (src/replay/allocator.ts). */
+  /** The server's size-class table, as probed before anything else was written (src/io/replay/allocator.ts). */
   allocator: AllocatorDetection;
   /** The mismatch the replay went ahead with (--allow-allocator-mismatch), or null. */
   allocatorMismatch: string | null;
@@ -342,7 +347,7 @@ async function replayConnected(
     if (batch.length === 0) return;
     const firstUs = batch[0].t;
     const lag = wallMs() - (t0 + firstUs / 1000);
-    if (process.env.EVICTSIM_LAG_DEBUG && lag > 5) process.stderr.write(`lag ${(firstUs / 1e6).toFixed(3)}s ${lag.toFixed(1)}ms batch ${batch.length}\n`);
+    if (opts.lagDebug && lag > 5) opts.lagDebug(`lag ${(firstUs / 1e6).toFixed(3)}s ${lag.toFixed(1)}ms batch ${batch.length}\n`);
     if (lag > maxLagMs) maxLagMs = lag;
     if (lag > 250 && !warnedLag) {
       warnedLag = true;
