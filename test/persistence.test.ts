@@ -145,7 +145,8 @@ describe("fork stall: latest_fork_usec = used_memory / 2^30 × ms-per-GB, and co
       expect(p.latestForkUs).toBe(forkUs);
       expect(p.totalForks).toBe(1);
       expect(p.child).toBe(1);
-      expect(p.blockedUntil).toBe(t0 + forkUs);
+      // the main thread is stalled for the fork: a command arriving now is answered when it ends (+ 8 µs)
+      expect(p.readReply(t0)).toBe(t0 + forkUs + 8);
       // a write halfway through the stall is answered when the stall ends (+ 8 µs of command time)
       const mid = t0 + Math.floor(forkUs / 2);
       sim.advanceTo(mid);

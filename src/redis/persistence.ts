@@ -428,6 +428,50 @@ export class Persistence {
     this.wbWrites = [];
   }
 
+  /**
+   * The process restarts now: SHUTDOWN when `graceful` (prepareForShutdown: a synchronous SAVE when save
+   * points exist, the AOF written and fsynced; nothing is lost), else a crash (a power loss when
+   * `powerLoss`, else a process crash) losing the writes that were not durable: the keys created after
+   * the durable point are deleted from the server, or every key when nothing was durable. A graceful
+   * restart with nothing to save or load comes back empty. Returns the SAVE's time (µs), the acknowledged
+   * writes lost, and the load time (µs) of what the restarted server holds. The caller keeps the server
+   * down and then loading for those, and calls blockUntil when it serves again.
+   */
+  restart(graceful: boolean, powerLoss: boolean): { saveUs: number; writesLost: number; loadUs: number } {
+    const s = this.server;
+    let saveUs = 0;
+    let writesLost = 0;
+    if (graceful && !this.enabled) {
+      s.flushall();
+      this.afterRestart();
+    } else if (graceful) {
+      // SHUTDOWN: a synchronous SAVE when save points exist (AOF: the buffer is written and fsynced)
+      if (this.cfg.savePoints.length > 0) saveUs = Math.round((s.used / this.cfg.saveBytesPerSec) * 1e6);
+      this.snapshotNow();
+      this.afterRestart();
+    } else {
+      const dp = this.durablePoint(powerLoss);
+      writesLost = this.writes - dp.writes;
+      // the child dies with its parent (before the keys go, so that their deletion copies no page)
+      this.afterRestart();
+      if (dp.time < 0) s.flushall();
+      else {
+        // the keys created after the durable point are not in the files
+        for (const db of s.ks.dbs)
+          for (let i = db.allN - 1; i >= 0; i--) {
+            const k = db.all[2 * i];
+            if (this.bornAtOf(k) >= dp.time) s.deleteKey(k);
+          }
+      }
+    }
+    return { saveUs, writesLost, loadUs: this.loadTimeUs(s.ks.keys, Math.max(0, s.used - s.mem.startup)) };
+  }
+
+  /** The main thread is busy until `tUs` (the restarted server serves from then on). */
+  blockUntil(tUs: number): void {
+    this.blockedUntil = tUs;
+  }
+
   /** SHUTDOWN with save points (or SAVE): a synchronous snapshot of everything now. */
   snapshotNow(): void {
     this.rdbHasFile = true;
