@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { allocatorFn, quantumOf, sizeClass } from "./alloc.ts";
 
 /*
- * jemalloc size classes, redis-model.md §7.1. The lists are copied from the spec's table, not derived.
+ * jemalloc size classes, docs/model.md §7.1. The lists are copied from that section's table, not derived.
  * Above 64 both builds share the same classes (four per power of two).
  */
 const COMMON_ABOVE_64 = [
@@ -15,7 +15,7 @@ const CLASSES_Q8 = [8, 16, 24, 32, 40, 48, 56, 64, ...COMMON_ABOVE_64];
 /** System jemalloc with a 16-byte quantum (Debian / Ubuntu packages): no 24, 40, 56. */
 const CLASSES_Q16 = [8, 16, 32, 48, 64, ...COMMON_ABOVE_64];
 /**
- * The spec's list ends with "65536, …"; the class after it follows the stated rule (four classes per
+ * That table's list ends with "65536, …"; the class after it follows the stated rule (four classes per
  * power-of-two group, spacing a quarter of the power of two below): 65536 + 65536/4 = 81920.
  */
 const NEXT_AFTER_65536 = 81920;

@@ -1,5 +1,5 @@
 /**
- * jemalloc size classes (redis-model.md §7.1). `used_memory` is the sum of the allocator's usable size of
+ * jemalloc size classes (docs/model.md §7.1). `used_memory` is the sum of the allocator's usable size of
  * every live allocation, i.e. each request rounded up to its size class.
  *
  * - `jemalloc-bundled`: the jemalloc Redis ships in deps/ and builds with `--with-lg-quantum=3`

@@ -10,7 +10,7 @@ import {
   type ExpandAllowed,
 } from "./dict.ts";
 
-/* redis-model.md §7.4: dict bucket arrays (8 bytes a slot), growth, incremental rehash, shrink. */
+/* docs/model.md §7.4: dict bucket arrays (8 bytes a slot), growth, incremental rehash, shrink. */
 
 /** Adds n entries, completing any rehash after each add, so size0 shows the steady table. */
 function addSettled(d: DictModel, n: number, resize = RESIZE_ENABLE, allowed: ExpandAllowed | null = null): void {

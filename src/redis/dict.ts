@@ -1,7 +1,7 @@
 /*
  * The bucket arrays of one Redis dict (dict.c), modelled by size only: keys are not placed in buckets,
  * but the table sizes, the incremental rehash that holds two tables at once, and the rules that decide
- * when a table grows or shrinks follow Redis 7.0 (redis-model.md §7.4). Memory = 8 bytes per slot of
+ * when a table grows or shrinks follow Redis 7.0 (docs/model.md §7.4). Memory = 8 bytes per slot of
  * every live table.
  */
 
@@ -38,7 +38,7 @@ export class DictModel {
    * Buckets one rehash step advances. Redis's `_dictRehashStep` moves one non-empty bucket, skipping
    * up to 10 empty ones; with keys placed at random at load α the expected advance is 1/(1 − e^−α)
    * buckets. We fix it at the start of each rehash (α = used/size0 then): accurate to the bucket on
-   * average, which only matters near a power-of-two boundary (redis-model.md §13, "may abstract" 3).
+   * average, which only matters near a power-of-two boundary (docs/model.md §13, "may abstract" 3).
    */
   private stepBuckets = 1;
 

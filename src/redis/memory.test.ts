@@ -14,7 +14,7 @@ import {
 } from "./memory.ts";
 
 /*
- * redis-model.md §7.2–7.5. Expected numbers are worked out by hand from the spec's formulas:
+ * docs/model.md §7.2–7.5. Expected numbers are worked out by hand from that section's formulas:
  *   cost = A(24) + A(hdr(klen) + klen + 1) + V + [TTL: A(24)]
  *   V: shared int 0; INT A(16); EMBSTR (vlen ≤ 44) A(16 + 3 + vlen + 1); RAW A(16) + A(hdr(vlen) + vlen + 1)
  *   MEMORY USAGE = value + A(key sds) + 24 (unrounded); value: INT 16, EMBSTR A(whole), RAW A(sds) + 16.

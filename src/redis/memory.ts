@@ -2,7 +2,7 @@ import type { Allocator, SizeClassFn } from "./alloc.ts";
 import { allocatorFn } from "./alloc.ts";
 
 /*
- * Memory accounting of string keys (redis-model.md §7.2–7.5), 64-bit, non-cluster Redis 7.0.
+ * Memory accounting of string keys (docs/model.md §7.2–7.5), 64-bit, non-cluster Redis 7.0.
  *
  *   cost(key) = A(dictEntry 24) + A(key sds) + value + [TTL: A(expires dictEntry 24)]   (+ bucket shares)
  *
@@ -85,7 +85,7 @@ export function memoryUsage(A: SizeClassFn, klen: number, vlen: number, enc: num
 
 /**
  * used_memory of an empty server right after startup (INFO `used_memory_startup`).
- * Debian's 7.0.15 build on system jemalloc measured 876 184 B (redis-model.md §7.6). For the bundled
+ * Debian's 7.0.15 build on system jemalloc measured 876 184 B (docs/model.md §7.6). For the bundled
  * allocator we have no measurement; startup allocations are dominated by a few large tables (shared
  * objects, command table, 16 empty dbs), whose classes are the same in both builds, so we use the same
  * figure. The validation suite (`sim replay`) is where this gets checked.
