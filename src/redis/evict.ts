@@ -1,10 +1,7 @@
 import type { Rng } from "../core/random.ts";
 import { NO_KEY } from "./keyspace.ts";
-import { estimateObjectIdleTime } from "./lru.ts";
-import { lfuDecrAndReturn, lfuTimeInMinutes } from "./lfu.ts";
 import { EVPOOL_SIZE } from "./pool.ts";
-import { CAND_ALLKEYS, CAND_NONE, SCORE_EXACT_LRU, SCORE_LFU, SCORE_LRU, SCORE_OPT, SCORE_RANDOM, SCORE_TTL } from "./policies.ts";
-import type { RedisServer } from "./server.ts";
+import { CAND_ALLKEYS, CAND_NONE, type EvictServer } from "./types.ts";
 
 /*
  * ============================= performEvictions (evict.c, redis-model.md §4) =============================
@@ -39,21 +36,10 @@ export function evictionTimeLimitUs(tenacity: number): number {
   return Infinity;
 }
 
-/** The eviction score Redis would store in the pool for `key` (higher = better victim). */
-export function evictionScore(s: RedisServer, key: number): number {
-  const ks = s.ks;
-  switch (s.scoreKind) {
-    case SCORE_LRU:
-      return estimateObjectIdleTime(s.lruclock, ks.lruOf(key));
-    case SCORE_LFU:
-      return 255 - lfuDecrAndReturn(ks.lruOf(key), lfuTimeInMinutes(s.nowMs), s.cfg.lfuDecayTime);
-    case SCORE_TTL:
-      // Redis stores ULLONG_MAX − expire_ms; only the order matters.
-      return -ks.expireAt[key];
-    default:
-      return 0;
-  }
-}
+/*
+ * The server as performEvictions sees it (EvictServer, types.ts): its memory, the policy's candidate set
+ * and score behaviour (policies.ts, policy/*.ts), the pool, and deleteKey. RedisServer satisfies it.
+ */
 
 /**
  * evictionPoolPopulate for one DB: sample `maxmemory-samples` keys from its candidate dict and insert
@@ -61,7 +47,7 @@ export function evictionScore(s: RedisServer, key: number): number {
  * a random start; we draw uniformly from the dense array (same expectation: bucket placement is random
  * with respect to recency and frequency, redis-model.md §5.1 and §13).
  */
-function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
+function evictionPoolPopulate(s: EvictServer, dbIndex: number): void {
   const ks = s.ks;
   const db = ks.dbs[dbIndex];
   const allkeys = s.candidates === CAND_ALLKEYS;
@@ -72,24 +58,21 @@ function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
   for (let j = 0; j < count && dict.rehashIdx >= 0; j++) s.used += dict.rehashStep();
   const rng = s.rngEvict;
   const pool = s.pool;
-  if (allkeys && db.expires.used === 0 && (s.scoreKind === SCORE_LRU || s.scoreKind === SCORE_LFU)) {
+  const p = s.scorePolicy;
+  const score = p.score;
+  if (allkeys && db.expires.used === 0) {
     // The hot path, for a DB without TTL keys (bucket order is then random with respect to recency
     // and frequency, so uniform draws have the same expectation as runs of adjacent buckets): uniform
-    // draws from the dense [key, lru] pairs, scored in place.
+    // draws from the dense [key, lru] pairs, scored in place. (The allkeys-* pool policies are LRU and
+    // LFU, whose scores read only the lru field.)
     const all = db.all;
-    const clock = s.lruclock;
-    const lfu = s.scoreKind === SCORE_LFU;
-    const nowMin = lfuTimeInMinutes(s.nowMs);
-    const decay = s.cfg.lfuDecayTime;
     for (let j = 0; j < count; j++) {
       const i = 2 * Math.floor(rng.next() * n);
-      const lru = all[i + 1];
-      pool.insert(lfu ? 255 - lfuDecrAndReturn(lru, nowMin, decay) : estimateObjectIdleTime(clock, lru), all[i], dbIndex);
+      pool.insert(score(all[i], all[i + 1], s), all[i], dbIndex);
     }
     return;
   }
   const sample = s.sampleBuf;
-  // (allkeys-* pool policies are LRU or LFU, so an allkeys DB without TTL keys took the path above)
   let got: number;
   if (allkeys) {
     // Keys with TTLs make bucket order matter: the expire cycle leaves expired keys clustered in the
@@ -104,11 +87,16 @@ function evictionPoolPopulate(s: RedisServer, dbIndex: number): void {
     if (db.expHeads.length !== slots) ks.rebuildExpireBuckets(db, slots);
     got = dictGetSomeKeys(rng, db.expHeads, ks.expNext, count, sample);
   }
+  const readsObject = p.readsValueObject;
   for (let j = 0; j < got; j++) {
     const key = sample[j];
-    // volatile-lru/lfu fetch the value object from the main dict by name.
-    if (!allkeys && s.scoreKind !== SCORE_TTL && db.main.rehashIdx >= 0) s.used += db.main.rehashStep();
-    pool.insert(evictionScore(s, key), key, dbIndex);
+    let lru = 0;
+    if (readsObject) {
+      // volatile-lru/lfu fetch the value object from the main dict by name (volatile-ttl does not).
+      if (!allkeys && db.main.rehashIdx >= 0) s.used += db.main.rehashStep();
+      lru = ks.lruOf(key);
+    }
+    pool.insert(score(key, lru, s), key, dbIndex);
   }
 }
 
@@ -153,7 +141,7 @@ function dictGetSomeKeys(rng: Rng, heads: Int32Array, next: Int32Array, count: n
 }
 
 /** One victim from the pool policies, or NO_KEY when no DB has a candidate. */
-function pickFromPool(s: RedisServer): number {
+function pickFromPool(s: EvictServer): number {
   const ks = s.ks;
   const pool = s.pool;
   const allkeys = s.candidates === CAND_ALLKEYS;
@@ -185,33 +173,7 @@ function pickFromPool(s: RedisServer): number {
   }
 }
 
-/** One victim from the random policies: round-robin over DBs from a persistent cursor (next_db). */
-function pickRandom(s: RedisServer): number {
-  const ks = s.ks;
-  const allkeys = s.candidates === CAND_ALLKEYS;
-  const active = s.activeDbs;
-  const dbnum = s.cfg.databases;
-  // Redis tries j = (++next_db) % dbnum over every DB; empty DBs are skipped, so only DBs that hold
-  // keys (activeDbs, ascending) can be chosen: scan them cyclically from next_db + 1.
-  const start = (s.nextDb + 1) % dbnum;
-  let first = -1;
-  for (let i = 0; i < active.length; i++) if (active[i] >= start) { first = i; break; }
-  if (first < 0) first = 0;
-  for (let i = 0; i < active.length; i++) {
-    const db = ks.dbs[active[(first + i) % active.length]];
-    const n = allkeys ? db.allN : db.volN;
-    if (n > 0) {
-      s.nextDb = db.id;
-      const dict = allkeys ? db.main : db.expires;
-      if (dict.rehashIdx >= 0) s.used += dict.rehashStep(); // dictGetRandomKey
-      return allkeys ? db.all[2 * Math.floor(s.rngEvict.next() * n)] : db.vol[Math.floor(s.rngEvict.next() * n)];
-    }
-  }
-  // a full unsuccessful loop advances next_db by dbnum: unchanged modulo dbnum
-  return NO_KEY;
-}
-
-export function performEvictions(s: RedisServer): number {
+export function performEvictions(s: EvictServer): number {
   const counted = s.used; // minus mem_not_counted_for_evict (AOF buffer, replica backlog): none modelled yet
   if (counted <= s.maxmemory) {
     if (s.exceededSince >= 0) {
@@ -226,18 +188,13 @@ export function performEvictions(s: RedisServer): number {
   } else {
     const toFree = counted - s.maxmemory;
     const timeLimit = evictionTimeLimitUs(s.cfg.maxmemoryEvictionTenacity);
+    // the random and reference policies choose their victim themselves; the others fill the pool
+    const victim = s.scorePolicy.victim;
     let freed = 0;
     let n = 0;
     result = EVICT_OK;
     while (freed < toFree) {
-      const key =
-        s.scoreKind === SCORE_RANDOM
-          ? pickRandom(s)
-          : s.scoreKind === SCORE_EXACT_LRU
-            ? s.ks.lruTail
-            : s.scoreKind === SCORE_OPT
-              ? s.opt!.victim(s.ks)
-              : pickFromPool(s);
+      const key = victim !== null ? victim(s) : pickFromPool(s);
       if (key === NO_KEY) {
         result = EVICT_FAIL;
         break;

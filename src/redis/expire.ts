@@ -1,5 +1,6 @@
-import { NO_KEY } from "./keyspace.ts";
-import type { RedisServer } from "./server.ts";
+import type { RedisConfig } from "./config.ts";
+import { NO_KEY, type Keyspace } from "./keyspace.ts";
+import type { Stats } from "./stats.ts";
 
 /*
  * ============================ activeExpireCycle (expire.c, redis-model.md §6.2) ============================
@@ -43,7 +44,22 @@ export class ExpireState {
   lastFastCycleUs = -Infinity;
 }
 
-export function activeExpireCycle(s: RedisServer, type: number): void {
+/** The server as the expire cycle sees it; RedisServer satisfies it. */
+export interface ExpireServer {
+  readonly expireState: ExpireState;
+  readonly cfg: RedisConfig;
+  readonly sim: { readonly now: number };
+  readonly stats: Stats;
+  /** The effective hz (dynamic-hz applied). */
+  readonly hz: number;
+  readonly ks: Keyspace;
+  /** The cached time, simulated ms. */
+  readonly nowMs: number;
+  /** deleteExpiredKeyAndPropagate: delete and count in expired_keys. */
+  deleteExpiredKey(key: number): void;
+}
+
+export function activeExpireCycle(s: ExpireServer, type: number): void {
   const st = s.expireState;
   const effort = s.cfg.activeExpireEffort - 1;
   const keysPerLoop = ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP + (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP / 4) * effort;

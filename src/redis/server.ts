@@ -6,14 +6,16 @@ import { DICT_FORCE_RESIZE_RATIO, DICT_HT_INITIAL_SIZE, HASHTABLE_MAX_LOAD_FACTO
 import { EVICT_FAIL, EVICT_OK, performEvictions } from "./evict.ts";
 import { activeExpireCycle, CYCLE_FAST, CYCLE_SLOW, ExpireState } from "./expire.ts";
 import { Keyspace, NO_KEY, R_ALLPOS, R_META, R_VALLEN, R_VOLPOS, REC, type Db } from "./keyspace.ts";
-import { LfuWarmState, lfuInitial, lfuSteadyCounter, lfuTimeInMinutes, updateLFU } from "./lfu.ts";
-import { lruClockAt, lruStampIdle, lruWarmIdleS, lruWarmPresence, randomWarmPresence } from "./lru.ts";
+import { lruClockAt } from "./lru.ts";
 import { MemoryModel, memoryUsage, stringEncoding } from "./memory.ts";
 import { OptIndex } from "./opt.ts";
-import { CAND_ALLKEYS, POLICIES, SCORE_EXACT_LRU, SCORE_LFU, SCORE_LRU, SCORE_OPT, SCORE_RANDOM, sharesIntegers } from "./policies.ts";
+import { CAND_ALLKEYS, POLICIES, sharesIntegers } from "./policies.ts";
 import { EvictionPool } from "./pool.ts";
 import { Stats } from "./stats.ts";
+import type { ScorePolicy, WarmKeys } from "./types.ts";
 import { delProtoBytes, setProtoBytes, type Persistence } from "./persistence.ts";
+
+export type { WarmKeys } from "./types.ts";
 
 export const CMD_GET = 1;
 export const CMD_SET = 2;
@@ -30,17 +32,6 @@ export const WRITE_MISCONF = 2;
  * Only the time two tables coexist depends on it (redis-model.md §13, "may abstract" 3).
  */
 export const CRON_REHASH_BUCKETS = 20_000;
-
-/** The keys of one prewarm, hottest first (see RedisServer.warm). */
-export interface WarmKeys {
-  key: number[];
-  /** requests per second to the key */
-  rate: number[];
-  /** value bytes of a SET of it now */
-  vlen: number[];
-  /** the TTL (ms) a SET of it now would carry, 0 = none */
-  ttlMs: number[];
-}
 
 /**
  * One modelled Redis 7.0 server: keyspace, memory, eviction, expiry. Commands are methods taking integer
@@ -63,11 +54,13 @@ export class RedisServer {
   /** used_memory, bytes. */
   used: number;
   readonly maxmemory: number;
+  /** The policy's candidate set (CAND_*, policies.ts). */
   readonly candidates: number;
-  readonly scoreKind: number;
+  /** The policy's score behaviour (policy/*.ts): touches, new keys, overwrites, deletes, scores, victims, prewarm stamps. */
+  readonly scorePolicy: ScorePolicy;
+  /** The `lru` fields hold LFU data (the LFU policies). */
   readonly lfu: boolean;
-  readonly exactLru: boolean;
-  /** Belady's index, under the `opt` reference policy only. */
+  /** Belady's index, under the `opt` reference policy only (ScorePolicy.needsNextUse). */
   readonly opt: OptIndex | null;
   /** Next-access index of the request being executed (for `opt`); set by the driver. */
   nextAccess = -1;
@@ -113,13 +106,12 @@ export class RedisServer {
     const policy = POLICIES[cfg.maxmemoryPolicy];
     this.maxmemory = cfg.maxmemory;
     this.candidates = policy.candidates;
-    this.scoreKind = policy.score;
-    this.lfu = policy.score === SCORE_LFU;
-    this.exactLru = policy.score === SCORE_EXACT_LRU;
-    this.opt = policy.score === SCORE_OPT ? new OptIndex() : null;
+    this.scorePolicy = policy.score;
+    this.lfu = policy.score.lfu;
+    this.opt = policy.score.needsNextUse ? new OptIndex() : null;
     this.sampleBuf = new Int32Array(cfg.maxmemorySamples);
     this.sharedIntegers = sharesIntegers(cfg.maxmemoryPolicy, cfg.maxmemory);
-    this.ks = new Keyspace(cfg.databases, capacity, this.exactLru, streams.get("hash").u32() | 0);
+    this.ks = new Keyspace(cfg.databases, capacity, policy.score.needsLruList, streams.get("hash").u32() | 0);
     this.mem = new MemoryModel(cfg.allocator, cfg.memoryAccounting);
     if (this.mem.objectSize) for (const db of this.ks.dbs) db.main.slotBytes = db.expires.slotBytes = 0;
     this.used = this.mem.startup + cfg.clients * this.mem.clientBytes;
@@ -296,16 +288,10 @@ export class RedisServer {
     const nowMs = Math.floor(this.sim.now / US_PER_MS);
     let reserve = 0;
     for (const bit of [CMD_GET, CMD_DEL]) if ((commands & bit) !== 0 && (this.commandsSeen & bit) === 0) reserve += this.mem.histogramBytes;
-    const allkeys = this.candidates === CAND_ALLKEYS;
-    const lfuDecays = this.lfu && this.cfg.lfuDecayTime > 0;
-    const lfuState = this.lfu ? new LfuWarmState(this.cfg.lfuDecayTime) : null;
-    const counter = this.lfu ? new Uint8Array(n) : null;
-    if (counter !== null) for (let i = 0; i < n; i++) counter[i] = lfuSteadyCounter(keys.rate[i], this.cfg.lfuLogFactor, this.cfg.lfuDecayTime);
-    // the steady state's presence probability of key i for a characteristic time t (s)
-    let presence: ((i: number, t: number) => number) | null = null;
-    if (allkeys && (this.scoreKind === SCORE_LRU || this.exactLru)) presence = (i, t) => lruWarmPresence(keys.rate[i], t);
-    else if (allkeys && this.scoreKind === SCORE_RANDOM) presence = (i, t) => randomWarmPresence(keys.rate[i], t);
-    else if (allkeys && lfuDecays) presence = (i, t) => lfuState!.presence(keys.rate[i], counter![i] - 5, t);
+    // the score behaviour's stamps (idle times, counters) and, under allkeys-*, the steady state's presence
+    // probability of key i for a characteristic time t (s)
+    const stamps = this.scorePolicy.warm(keys, nowMs, this);
+    let presence = this.candidates === CAND_ALLKEYS ? stamps.presence : null;
     let t = Infinity;
     if (presence !== null && this.maxmemory !== 0) {
       const bytes = new Float64Array(n);
@@ -336,9 +322,6 @@ export class RedisServer {
         }
       }
     }
-    const nowMin = lfuTimeInMinutes(nowMs);
-    const ordered: number[] = [];
-    const idle: number[] = [];
     let loaded = 0;
     for (let i = 0; i < n; i++) {
       const k = keys.key[i];
@@ -349,25 +332,10 @@ export class RedisServer {
       load(i, ttl);
       if (!ks.exists(k)) break; // refused (MISCONF)
       loaded++;
-      const u = rng.next();
-      let field: number;
-      if (lfuState !== null) field = lfuState.field(keys.rate[i], counter![i], t, nowMin, u);
-      else {
-        const idleMs = Math.round(lruWarmIdleS(keys.rate[i], t, u) * 1000);
-        field = lruStampIdle(this.lruclock, nowMs, idleMs);
-        if (this.exactLru) {
-          ordered.push(k);
-          idle.push(idleMs);
-        }
-      }
-      ks.setLru(k, field);
+      ks.setLru(k, stamps.stamp(i, k, t, rng.next()));
       if ((loaded & 0xffff) === 0) yield;
     }
-    if (this.exactLru) {
-      // the exact LRU list in order of last use: the longest idle at the tail
-      const order = ordered.map((_, j) => j).sort((a, b) => idle[b] - idle[a]);
-      for (const j of order) ks.lruMoveToHead(ordered[j]);
-    }
+    stamps.finish();
     return loaded;
   }
 
@@ -463,18 +431,19 @@ export class RedisServer {
     return true;
   }
 
-  /** The touch of lookupKey: LRU stamp or LFU update, skipped while a fork child exists. */
+  /**
+   * The touch of lookupKey: the score behaviour's update of the `lru` field (LRU stamp or LFU update),
+   * skipped while a fork child exists; the reference policies' own bookkeeping (exact-lru's list, opt's
+   * next use) always.
+   */
   private touch(key: number, db: Db): void {
-    if (this.exactLru) this.ks.lruMoveToHead(key);
-    if (this.opt !== null) this.opt.record(key, this.nextAccess);
+    const p = this.scorePolicy;
+    const accessed = p.accessed;
+    if (accessed !== null) accessed(key, this);
     if (this.childActive) return;
     const all = db.all;
     const i = 2 * this.ks.rec[key * REC + R_ALLPOS] + 1;
-    if (this.lfu) {
-      all[i] = updateLFU(all[i], lfuTimeInMinutes(this.nowMs), this.cfg.lfuDecayTime, this.cfg.lfuLogFactor, this.rngLfu);
-    } else {
-      all[i] = this.lruclock;
-    }
+    all[i] = p.access(all[i], this);
   }
 
   /**
@@ -500,7 +469,8 @@ export class RedisServer {
       this.touch(key, db);
       // dbOverwrite: the new value object. Under LRU it carries its creation stamp (the clock now);
       // under LFU the old object's (just-touched) lru field is copied, so the frequency survives.
-      if (!this.lfu) db.all[2 * ks.rec[r + R_ALLPOS] + 1] = this.lruclock;
+      const i = 2 * ks.rec[r + R_ALLPOS] + 1;
+      db.all[i] = this.scorePolicy.overwritten(db.all[i], this);
       this.used += bytes - this.keyBytesOf(key);
     } else {
       // dbAdd: value and key sds exist before dictAdd checks whether the table may grow.
@@ -508,10 +478,10 @@ export class RedisServer {
       this.used += bytes - entry;
       this.used += db.main.add(this.resizePolicy, this.expandAllowed);
       this.used += entry;
-      ks.link(key, db, this.lfu ? lfuInitial(lfuTimeInMinutes(this.nowMs)) : this.lruclock);
+      ks.link(key, db, this.scorePolicy.created(this));
       this.persistence?.noteBorn(key);
-      if (this.exactLru) ks.lruPushHead(key);
-      if (this.opt !== null) this.opt.record(key, this.nextAccess);
+      const added = this.scorePolicy.added;
+      if (added !== null) added(key, this);
     }
     ks.rec[r + R_VALLEN] = vlen;
     ks.rec[r + R_META] = (meta & ~0xff0000) | (enc << 16);
@@ -548,7 +518,8 @@ export class RedisServer {
     this.used += db.main.remove();
     this.used -= this.keyBytesOf(key);
     ks.unlink(key, db);
-    if (this.exactLru) ks.lruRemove(key);
+    const deleted = this.scorePolicy.deleted;
+    if (deleted !== null) deleted(key, this);
   }
 
   /** used_memory bytes of an existing key without its TTL entry (recomputed: cheaper than storing it). */
