@@ -5,12 +5,12 @@ import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
 import yargs from "yargs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readSweep, renderSweepCharts, sweepChartsFor, withDocument } from "../src/charts/render.ts";
 import { buildSweepCharts, keyAxis, sweepMetricChart, type SweepTable } from "../src/charts/sweep-charts.ts";
 import { compareCommand, compareTable, noiseVerdicts, runNames, simCompare } from "../src/cli/compare.ts";
 import { simRun } from "../src/cli/run.ts";
 import { simSweep } from "../src/cli/sweep.ts";
 import { InputError } from "../src/errors.ts";
+import { readSweep, renderSweepCharts, sweepChartsFor, withDocument } from "../src/io/render.ts";
 
 /*
  * sim compare (runs overlaid, compare.csv) and the sweep charts (src/charts/sweep-charts.ts) on a small

@@ -6,14 +6,13 @@ import { parse } from "csv-parse/sync";
 import type { Browser } from "playwright-core";
 import yargs from "yargs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fmtDuration } from "../src/charts/charts.ts";
+import { fmtCount, fmtDuration } from "../src/charts/format.ts";
 import { reportCommand, simReport } from "../src/cli/report.ts";
 import { simRun } from "../src/cli/run.ts";
 import { simSweep } from "../src/cli/sweep.ts";
 import { InputError } from "../src/errors.ts";
 import { SUMMARY_COLUMNS } from "../src/metrics/columns.ts";
-import { fmtCount } from "../src/report/findings.ts";
-import { buildReport, writeReport, type ReportOutcome } from "../src/report/report.ts";
+import { buildReport, writeReport, type ReportOutcome } from "../src/io/report-files.ts";
 
 /*
  * sim report: the HTML report of a run and of a sweep. The page itself is checked in a headless Chromium

@@ -1,12 +1,16 @@
 /// <reference lib="dom" />
 import * as Plot from "@observablehq/plot";
 import { APP_TIMESERIES_COLUMNS, PERSISTENCE_TIMESERIES_COLUMNS, TIMESERIES_COLUMNS, type Column } from "../metrics/columns.ts";
-import { CATEGORICAL, C, MIB, asSteps, decimate, type Point, fmtDuration, fmtMiB, fmtSI, frame, textWidth, timeUnit, type ChartSpec, type LegendItem, type Panel, type Row, type RunInfo } from "./charts.ts";
+import type { RunInfo } from "./charts.ts";
+import { fmtDuration, fmtMiB, fmtSI, MIB } from "./format.ts";
+import { axisMax, C, categoricalColor, categoricalDash, frame, logDomain, textWidth, type ChartSpec, type LegendItem, type Panel } from "./frame.ts";
+import { asSteps, decimate, maxY, timeUnit, type Point, type Row } from "./series.ts";
 
 /*
  * Runs overlaid (sim compare): several runs' timeseries in, one chart per quantity out, each run one colour
- * labelled by its name (the run directory's name). Pure like charts.ts: the `document` Plot builds its
- * elements with is a parameter, and the same runs give byte-identical SVGs.
+ * labelled by its name (the run directory's name), laid out by the shared frame (frame.ts). Pure like
+ * charts.ts: the `document` Plot builds its elements with is a parameter, and the same runs give
+ * byte-identical SVGs.
  *
  * The default charts: used memory against maxmemory, hit ratio, evictions/s; and latency p99, database
  * queries/s and copy-on-write when every run has those columns. `metrics` replaces them with one chart
@@ -90,11 +94,10 @@ function context(runs: readonly CompareRun[], document: Document, width: number,
     xLabel: unit.label,
     xMax: longest / unit.seconds,
     subtitle: textWidth(each) < width - 40 ? each : short,
-    color: (i) => CATEGORICAL[i % CATEGORICAL.length],
-    dash: (i) => (i >= CATEGORICAL.length ? "5,3" : undefined),
+    color: categoricalColor,
+    dash: categoricalDash,
   };
 }
-
 
 /** A run's column as points in the chart's time unit (NaN for a missing or empty cell: a gap). */
 function points(ctx: Ctx, run: CompareRun, column: string, f: (v: number) => number, step: boolean): Point[] {
@@ -106,12 +109,6 @@ function points(ctx: Ctx, run: CompareRun, column: string, f: (v: number) => num
   );
   // each value held over its interval (t_prev, t]
   return step ? asSteps(p) : p;
-}
-
-function maxOf(series: Point[][]): number {
-  let m = 0;
-  for (const s of series) for (const p of s) if (p.y > m) m = p.y;
-  return m;
 }
 
 function runLines(ctx: Ctx, series: Point[][], step: boolean): Plot.Markish[] {
@@ -158,7 +155,7 @@ function memoryChart(ctx: Ctx): ChartSpec {
   const same = limits.every((l) => l === limits[0]);
   const legend = runLegend(ctx);
   const marks: Plot.Markish[] = [Plot.ruleY([0]), ...runLines(ctx, used, false)];
-  let top = maxOf(used);
+  let top = maxY(used);
   if (same && limits[0] > 0) {
     // one limit for all: one grey line
     marks.splice(1, 0, Plot.ruleY([limits[0] / MIB], { stroke: C.gray, strokeDasharray: "5,3", strokeWidth: 1.5 }));
@@ -193,20 +190,17 @@ function hitRatioChart(ctx: Ctx): ChartSpec {
 
 function evictionsChart(ctx: Ctx): ChartSpec {
   const series = ctx.runs.map((r) => points(ctx, r, "evicted_per_sec", (v) => v, true));
-  const max = maxOf(series);
+  const max = maxY(series);
   return chart(ctx, "evictions", "Evictions per second", runLegend(ctx), {
     marks: [Plot.ruleY([0]), ...runLines(ctx, series, true)],
-    y: { label: "evicted keys/s", domain: [0, max > 0 ? max : 1], nice: true, tickFormat: fmtSI },
+    y: { label: "evicted keys/s", domain: [0, axisMax(max)], nice: true, tickFormat: fmtSI },
   });
 }
 
 function latencyChart(ctx: Ctx): ChartSpec {
   const positive = (v: number) => (v > 0 ? v : NaN); // a log axis has no 0
   const series = ctx.runs.map((r) => points(ctx, r, "latency_p99_ms", positive, true));
-  const all = series.flatMap((s) => s.map((p) => p.y)).filter((v) => v > 0);
-  const lo = all.length > 0 ? Math.min(...all) : 0.1;
-  const hi = all.length > 0 ? Math.max(...all) : 1;
-  const domain: [number, number] = [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi) + 1e-9)];
+  const domain = logDomain(series.flatMap((s) => s.map((p) => p.y)));
   return chart(ctx, "latency-p99", "Application latency p99 per interval (end to end)", runLegend(ctx), {
     marks: runLines(ctx, series, true),
     y: { label: "latency p99 (ms, log scale)", type: "log", domain, tickFormat: "~g" },
@@ -220,10 +214,10 @@ function metricChart(ctx: Ctx, column: string, names: { id?: string; title?: str
     unit === "bytes" ? [(v) => v / MIB, `${column} (MiB)`] : unit === "ratio" ? [(v) => v * 100, `${column} (%)`] : [(v) => v, unit && unit !== "count" ? `${column} (${unit})` : column];
   const step = PER_INTERVAL.has(column);
   const series = ctx.runs.map((r) => points(ctx, r, column, f, step));
-  const max = maxOf(series);
+  const max = maxY(series);
   const min = Math.min(0, ...series.flatMap((s) => s.map((p) => p.y)).filter(Number.isFinite));
   return chart(ctx, names.id ?? `metric-${column}`, names.title ?? `${column} per run`, runLegend(ctx), {
     marks: [Plot.ruleY([0]), ...runLines(ctx, series, step)],
-    y: { label, domain: [min, max > 0 ? max : 1], nice: true, tickFormat: fmtSI },
+    y: { label, domain: [min, axisMax(max)], nice: true, tickFormat: fmtSI },
   });
 }

@@ -9,12 +9,14 @@ import {
   type Column,
 } from "../metrics/columns.ts";
 import { parseDuration, parseMemory } from "../scenario/units.ts";
-import { CATEGORICAL, MIB, fmtSI, frame, textWidth, type ChartSpec, type LegendItem } from "./charts.ts";
+import { fmtSI, MIB } from "./format.ts";
+import { axisMax, categoricalColor, categoricalDash, frame, textWidth, type ChartSpec, type LegendItem } from "./frame.ts";
 
 /*
  * The comparison charts of a sweep (sim sweep's sweep.csv): one row per point with its swept values and
- * its summary figures in, standalone SVG charts out. Pure like charts.ts: the `document` Plot builds its
- * elements with is a parameter; the same table gives byte-identical SVGs.
+ * its summary figures in, standalone SVG charts out, laid out by the shared frame (frame.ts). Pure like
+ * charts.ts: the `document` Plot builds its elements with is a parameter; the same table gives
+ * byte-identical SVGs.
  *
  *   hit-ratio-vs-maxmemory  (a sweep over redis.maxmemory and redis.maxmemory-policy) hit ratio against
  *                           maxmemory, one line per policy: the miss-ratio curves, upside down
@@ -174,8 +176,8 @@ function seriesBy(table: SweepTable, key: string): SeriesInfo {
     by,
     labelOf,
     labels,
-    color: (l) => CATEGORICAL[index(l) % CATEGORICAL.length],
-    dash: (l) => (index(l) >= CATEGORICAL.length ? "5,3" : undefined),
+    color: (l) => categoricalColor(index(l)),
+    dash: (l) => categoricalDash(index(l)),
   };
 }
 
@@ -230,7 +232,7 @@ export function evictionsOomChart(table: SweepTable, document: Document, options
     if (max === 0) marks.push(Plot.text([`no ${label} at any point`], { frameAnchor: "middle", fill: "#666", fontSize: 12 }));
     return {
       marks,
-      y: { label, domain: [0, max > 0 ? max : 1], nice: true, tickFormat: fmtSI } as Plot.ScaleOptions,
+      y: { label, domain: [0, axisMax(max)], nice: true, tickFormat: fmtSI } as Plot.ScaleOptions,
       x: { domain: series.labels, axis: null, paddingInner: 0.1 } as Plot.ScaleOptions,
       fx: { label: axis.label, domain: distinctSorted(data.map((d) => d.fx)), tickFormat: axis.format, padding: 0.2 } as Plot.ScaleOptions,
       color: { domain: series.labels, range: series.labels.map(series.color) } as Plot.ScaleOptions,
@@ -347,5 +349,5 @@ function yScale(m: MetricAxis, ys: number[]): Plot.ScaleOptions & { domain: [num
     return { label: m.label, domain };
   }
   const max = Math.max(0, ...ys);
-  return { label: m.label, domain: [0, max > 0 ? max : 1], nice: true, tickFormat: fmtSI };
+  return { label: m.label, domain: [0, axisMax(max)], nice: true, tickFormat: fmtSI };
 }

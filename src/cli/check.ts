@@ -9,7 +9,7 @@ import { loadScenarioFile } from "../io/scenario-file.ts";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { timeseriesColumns } from "../metrics/columns.ts";
 import { CHECKS, checkRisks, steadyNote, type HerdStat, type Risk } from "../plan/check.ts";
-import { fmtDuration } from "../report/format.ts";
+import { fmtDuration } from "../charts/format.ts";
 import { runPlanYielding } from "../run.ts";
 import { pause } from "./interrupt.ts";
 import { Progress } from "./progress.ts";

@@ -50,7 +50,7 @@ export async function simCompare(args: CompareArgs, log: (s: string) => void = (
     if (existsSync(d) && statSync(d).isDirectory() && existsSync(join(d, "sweep.json")) && !existsSync(join(d, "summary.csv")))
       throw new InputError(`${d}: a sweep directory, not a run; compare its points (${join(d, "points", "<point>")}) or see sim report ${d}`);
   }
-  const { readRun, readTable, withDocument, writeChartsAsync } = await import("../charts/render.ts");
+  const { readRun, readTable, withDocument, writeChartsAsync } = await import("../io/render.ts");
   const { buildCompareCharts } = await import("../charts/compare.ts");
   const runs = dirs.map((d) => ({ dir: d, ...readRun(d), summary: readTable(join(d, "summary.csv")) }));
   const names = runNames(dirs);

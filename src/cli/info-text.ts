@@ -1,5 +1,5 @@
 import type { Summary } from "../metrics/columns.ts";
-import { fmtDuration } from "../report/format.ts";
+import { fmtDuration } from "../charts/format.ts";
 import { bytesToHuman } from "../scenario/units.ts";
 
 export interface RunOutcome {

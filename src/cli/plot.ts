@@ -21,7 +21,7 @@ export async function simPlot(args: PlotArgs, log: (s: string) => void = () => {
   // charts/ is replaced: only in a directory evictsim wrote
   if (existsSync(join(dir, "timeseries.csv")) && existsSync(join(dir, "summary.csv")) && readMarker(dir) === null)
     throw new InputError(`${dir}: not an evictsim run directory (no .evictsim marker); sim plot replaces charts/ only in a directory sim run or sim replay wrote`);
-  const { renderRunChartsAsync } = await import("../charts/render.ts");
+  const { renderRunChartsAsync } = await import("../io/render.ts");
   const files = await renderRunChartsAsync(dir, { png: args.png ?? true, warn: (m) => process.stderr.write(`sim: warning: ${m}\n`), pause });
   for (const f of files) log(join(dir, f));
   return files;

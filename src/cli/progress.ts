@@ -1,4 +1,4 @@
-import { fmtDuration } from "../report/format.ts";
+import { fmtDuration } from "../charts/format.ts";
 
 /**
  * Progress on stderr for runs longer than a couple of seconds: a bar redrawn in place on a terminal, a

@@ -2,7 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { pause } from "./interrupt.ts";
 import { parseFraction } from "../scenario/units.ts";
-import type { ReportOutcome } from "../report/report.ts";
+import type { ReportOutcome } from "../io/report-files.ts";
 
 /*
  * `sim report <run-or-sweep-dir>`: one self-contained report.html (src/report/). The report code (jsdom,
@@ -23,7 +23,7 @@ export async function simReport(args: ReportArgs, log: (s: string) => void = () 
     if (t === null || !(t > 0 && t <= 1)) throw new InputError(`--target ${JSON.stringify(String(args.target))}: a hit ratio above 0 and at most 1, e.g. 0.9 or 90%`);
     target = t;
   }
-  const { buildReport, writeReportFile } = await import("../report/report.ts");
+  const { buildReport, writeReportFile } = await import("../io/report-files.ts");
   const built = buildReport(args.dir, { out: args.out, target });
   await pause(); // Ctrl-C while it was built: nothing is written
   const r = writeReportFile(args.dir, built, { out: args.out, target });

@@ -77,7 +77,7 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
       ? async (dir) => {
           // loaded on demand: jsdom takes a second to load, which commands without charts should not pay;
           // rendered into the temporary directory, so a result never lacks its charts
-          const { renderRunChartsAsync } = await import("../charts/render.ts");
+          const { renderRunChartsAsync } = await import("../io/render.ts");
           const files = await renderRunChartsAsync(dir.tmp, {
             warn: (m) => process.stderr.write(`sim: warning: ${m}\n`),
             pause,

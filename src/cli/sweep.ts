@@ -9,7 +9,7 @@ import { checkOutDir, cleanStalePartials, makeDir, MARKER, markerText, readMarke
 import { checkName, FORCE_OPTION_SPEC, fingerprint, identityYaml } from "./common.ts";
 import { interruptedBy, pause, setInterruptMessage, throwIfInterrupted } from "./interrupt.ts";
 import { runInWorkers } from "./pool.ts";
-import { fmtDuration } from "../report/format.ts";
+import { fmtDuration } from "../charts/format.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
 import { csv } from "../io/output.ts";
 import { inShard, parseShard, sweepPoints, type SweepPoint } from "../sweep/points.ts";
@@ -94,7 +94,7 @@ export async function simSweep(args: SweepArgs, log: (s: string) => void = () =>
   if (shard === null) {
     // comparison charts (hit ratio against maxmemory per policy, evictions and OOM errors, …); loaded on
     // demand: jsdom takes a second to load
-    const { renderSweepCharts } = await import("../charts/render.ts");
+    const { renderSweepCharts } = await import("../io/render.ts");
     throwIfInterrupted(KEPT);
     renderSweepCharts(dir, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });
   }
@@ -338,7 +338,7 @@ export async function simMerge(args: MergeArgs, log: (s: string) => void = () =>
   const all = sweepPoints(manifest.sweep);
   const n = writeSweepCsv(args.out, all, manifest.keys, fps);
   const missing = all.filter((p) => !have.has(p.dir));
-  const { renderSweepCharts } = await import("../charts/render.ts");
+  const { renderSweepCharts } = await import("../io/render.ts");
   renderSweepCharts(args.out, { warn: (m) => process.stderr.write(`sim: warning: ${m}\n`) });
   log(
     `merged ${args.dirs.length} directories: ${n} of ${all.length} points` +

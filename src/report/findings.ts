@@ -1,5 +1,5 @@
-import type { Row } from "../charts/charts.ts";
-import { fmtCount, fmtDuration, fmtFigure, fmtFigureCi, fmtMiB, fmtPercent, fmtPercentCi } from "./format.ts";
+import { fmtCount, fmtDuration, fmtFigure, fmtFigureCi, fmtMiB, fmtPercent, fmtPercentCi } from "../charts/format.ts";
+import type { Row } from "../charts/series.ts";
 import { hasMaxmemoryAndPolicy, keyAxis, type SweepTable } from "../charts/sweep-charts.ts";
 
 /*
@@ -28,10 +28,8 @@ export interface RunTables {
 }
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Formatting                                                                                         */
+/* Formatting (the figures themselves: charts/format.ts)                                            */
 /* ------------------------------------------------------------------------------------------------ */
-
-export { fmtCount, fmtFigure, fmtPercent };
 
 /** Two ratios in %, with as many decimals as it takes to tell them apart (up to 3). */
 function percentPair(a: number, b: number): [string, string] {

@@ -1,4 +1,4 @@
-import type { ChartSpec } from "../charts/charts.ts";
+import type { ChartSpec } from "../charts/frame.ts";
 import type { Finding } from "./findings.ts";
 
 /*

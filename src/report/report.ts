@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { fmtDuration, fmtMiB, type ChartSpec } from "../charts/charts.ts";
-import { chartsFor, readRun, readSweep, readTable, sweepChartsFor } from "../charts/render.ts";
-import { InputError } from "../errors.ts";
-import { writeFileAtomic } from "../io/output.ts";
+import type { RunInfo } from "../charts/charts.ts";
+import { fmtCount, fmtDuration, fmtMiB } from "../charts/format.ts";
+import type { ChartSpec } from "../charts/frame.ts";
+import type { Row } from "../charts/series.ts";
+import type { SweepTable } from "../charts/sweep-charts.ts";
 import {
   APP_STEADY_SUMMARY_COLUMNS,
   APP_SUMMARY_COLUMNS,
@@ -15,22 +14,15 @@ import {
   SUMMARY_COLUMNS,
   type Column,
 } from "../metrics/columns.ts";
-import { fmtCount, runFindings, sweepFindings, type Finding } from "./findings.ts";
+import { runFindings, sweepFindings, type Finding } from "./findings.ts";
 import { esc, legendHtml, paragraph, preHtml, reportHtml, tableHtml, type HtmlTable, type ReportSection, type TableColumn } from "./html.ts";
 
 /*
- * `sim report`: one self-contained report.html for a run directory (sim run / sim replay) or a sweep
- * directory (sim sweep). The Node edge: reads the directory's files, renders the charts fresh with the
- * chart builders (not from charts/*.svg, which may be stale or absent), computes the findings, and writes
- * the page (findings.ts and html.ts are pure). The file is written under a temporary name and renamed.
+ * `sim report`'s page: one self-contained report.html for a run (sim run / sim replay) or a sweep
+ * (sim sweep), built from what the directory holds: the findings (findings.ts), the charts, the tables
+ * and the scenario, laid out by html.ts. Pure: the directory's files come in already read and its charts
+ * already built (io/report-files.ts does both and writes the page); the same input gives the same bytes.
  */
-
-export interface ReportOptions {
-  /** the HTML file (default <dir>/report.html) */
-  out?: string;
-  /** sweeps: the hit ratio whose smallest maxmemory per policy is reported (default 0.9) */
-  target?: number;
-}
 
 export interface Report {
   kind: "run" | "sweep";
@@ -39,30 +31,49 @@ export interface Report {
   findings: Finding[];
 }
 
-export interface ReportOutcome extends Report {
-  file: string;
+/** A CSV file with a header row: its columns and one record per row (cell text). */
+export interface CsvTable {
+  columns: string[];
+  records: Record<string, string>[];
 }
 
-/** Builds the report of `dir` and writes it; returns what was written. */
-export function writeReport(dir: string, options: ReportOptions = {}): ReportOutcome {
-  return writeReportFile(dir, buildReport(dir, options), options);
+/** What a run's report is built from: a run directory's files, read. */
+export interface RunReportInput {
+  /** the run directory as named (the footer says where the report comes from) */
+  dir: string;
+  /** the directory's own name (the subtitle; the title when the run names no scenario) */
+  dirName: string;
+  /** timeseries.csv */
+  rows: readonly Row[];
+  /** summary.csv's figures the charts use */
+  info: RunInfo;
+  /** summary.csv */
+  summary: CsvTable;
+  /** classes.csv and herds.csv, where the run wrote them */
+  classes?: CsvTable;
+  herds?: CsvTable;
+  /** scenario.resolved.yaml's text, where there is one */
+  scenarioText?: string;
+  /** the run's charts (charts/charts.ts) */
+  charts: ChartSpec[];
 }
 
-/** Writes a built report (the CLI builds, hands control back for Ctrl-C, then writes). */
-export function writeReportFile(dir: string, report: Report, options: ReportOptions = {}): ReportOutcome {
-  const file = options.out ?? join(dir, "report.html");
-  // an existing file is replaced only if it is an evictsim report
-  writeFileAtomic(file, report.html, "--out", (head) => head.startsWith("<!DOCTYPE html>") && head.includes("evictsim"));
-  return { ...report, file };
-}
-
-/** A run's or a sweep's report, by what the directory holds. */
-export function buildReport(dir: string, options: ReportOptions = {}): Report {
-  if (!existsSync(dir)) throw new InputError(`${dir}: no such directory (expected a run directory of sim run or a sweep directory of sim sweep)`);
-  if (!statSync(dir).isDirectory()) throw new InputError(`${dir}: not a directory (expected a run directory of sim run or a sweep directory of sim sweep)`);
-  if (existsSync(join(dir, "sweep.json"))) return sweepReport(dir, options);
-  if (existsSync(join(dir, "summary.csv")) || existsSync(join(dir, "timeseries.csv"))) return runReport(dir);
-  throw new InputError(`${dir}: neither a run directory (summary.csv, timeseries.csv) nor a sweep directory (sweep.json)`);
+/** What a sweep's report is built from: a sweep directory's files, read. */
+export interface SweepReportInput {
+  /** the sweep directory as named (the footer) */
+  dir: string;
+  /** the directory's own name (the subtitle) */
+  dirName: string;
+  /** sweep.csv (its finished points) with its header */
+  table: SweepTable & { columns: readonly string[] };
+  /** sweep.json: the fields the report reads */
+  manifest: { name: string; scenario?: string; keys: readonly string[]; points: number; sweep?: Record<string, unknown[]> };
+  /** the sweep's charts (charts/sweep-charts.ts; none before a point has finished) */
+  charts: ChartSpec[];
+  /** a finished point's scenario.resolved.yaml: the point's directory under points/ and the file's text */
+  resolvedScenario?: { point: string; text: string };
+  /** the hit ratio whose smallest maxmemory per policy is reported (default 0.9) */
+  target?: number;
 }
 
 const SUMMARY_BY_NAME = new Map<string, Column>(
@@ -75,16 +86,9 @@ const HERD_BY_NAME = new Map<string, Column>(HERD_COLUMNS.map((c) => [c.name, c 
 /* A run                                                                                              */
 /* ------------------------------------------------------------------------------------------------ */
 
-function runReport(dir: string): Report {
-  const { rows, columns, info } = readRun(dir);
-  const summary = readTable(join(dir, "summary.csv"));
-  const s = summary.records[0];
-  const optional = (f: string) => (existsSync(join(dir, f)) ? readTable(join(dir, f)) : undefined);
-  const classes = optional("classes.csv");
-  const herds = optional("herds.csv");
-  const scenarioFile = join(dir, "scenario.resolved.yaml");
-  const scenarioText = existsSync(scenarioFile) ? readFileSync(scenarioFile, "utf8") : undefined;
-  const charts = chartsFor(rows, info, columns);
+export function runReport(input: RunReportInput): Report {
+  const { dir, dirName, rows, info, summary, classes, herds, scenarioText, charts } = input;
+  const s = summary.records[0] ?? {};
   const findings = runFindings({ summary: s, rows, classes: classes?.records, herds: herds?.records, crashes: crashEvents(scenarioText) });
 
   const sections: ReportSection[] = [];
@@ -133,8 +137,8 @@ function runReport(dir: string): Report {
   const limit = info.maxmemory > 0 ? `maxmemory ${fmtMiB(info.maxmemory)}` : "no maxmemory";
   const duration = Number.isFinite(info.durationS) ? `${fmtDuration(info.durationS!)} simulated` : "";
   const html = reportHtml({
-    title: `${info.scenario || basename(resolve(dir))}: evictsim run report`,
-    subtitle: [basename(resolve(dir)), info.policy, limit, duration, s.seed !== undefined ? `seed ${s.seed}` : ""].filter(Boolean).join(" · "),
+    title: `${info.scenario || dirName}: evictsim run report`,
+    subtitle: [dirName, info.policy, limit, duration, s.seed !== undefined ? `seed ${s.seed}` : ""].filter(Boolean).join(" · "),
     findings,
     charts,
     sections,
@@ -158,11 +162,10 @@ function crashEvents(text: string | undefined): number | undefined {
 /* A sweep                                                                                            */
 /* ------------------------------------------------------------------------------------------------ */
 
-function sweepReport(dir: string, options: ReportOptions): Report {
-  const table = readSweep(dir);
-  const { manifest, columns } = table;
-  const charts = table.rows.length > 0 ? sweepChartsFor(table) : [];
-  const findings = sweepFindings(table, { target: options.target });
+export function sweepReport(input: SweepReportInput): Report {
+  const { dir, dirName, table, manifest, charts, resolvedScenario: resolved } = input;
+  const { columns } = table;
+  const findings = sweepFindings(table, { target: input.target });
   const sections: ReportSection[] = [];
 
   // the swept keys
@@ -220,22 +223,21 @@ function sweepReport(dir: string, options: ReportOptions): Report {
   }
 
   // the base scenario: a finished point's resolved scenario, the swept keys varying
-  const resolved = table.rows.find((r) => r.dir && existsSync(join(dir, "points", r.dir, "scenario.resolved.yaml")));
   if (resolved) {
-    const text = readFileSync(join(dir, "points", resolved.dir, "scenario.resolved.yaml"), "utf8");
+    const { point, text } = resolved;
     sections.push({
       id: "scenario",
       title: "Scenario",
       html:
         `<p class="muted">The base scenario (${esc(manifest.scenario ?? manifest.name)}) with every default filled in, as resolved for point ` +
-        `<code>${esc(resolved.dir)}</code>; at the other points the swept keys (${manifest.keys.map((k) => `<code>${esc(k)}</code>`).join(", ")}) take the values above.</p>` +
+        `<code>${esc(point)}</code>; at the other points the swept keys (${manifest.keys.map((k) => `<code>${esc(k)}</code>`).join(", ")}) take the values above.</p>` +
         preHtml(text),
     });
   }
 
   const html = reportHtml({
     title: `${manifest.name}: evictsim sweep report`,
-    subtitle: `${basename(resolve(dir))} · ${table.rows.length} of ${manifest.points} points · ${manifest.keys.join(" × ")}`,
+    subtitle: `${dirName} · ${table.rows.length} of ${manifest.points} points · ${manifest.keys.join(" × ")}`,
     findings,
     charts,
     sections,

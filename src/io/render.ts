@@ -4,15 +4,18 @@ import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import { parse } from "csv-parse/sync";
 import { JSDOM } from "jsdom";
+import { buildCharts, chartBuilders, type RunInfo } from "../charts/charts.ts";
+import type { ChartSpec } from "../charts/frame.ts";
+import type { Row } from "../charts/series.ts";
+import { buildSweepCharts, type SweepTable } from "../charts/sweep-charts.ts";
 import { InputError } from "../errors.ts";
-import { buildCharts, chartBuilders, type ChartSpec, type Row, type RunInfo } from "./charts.ts";
-import { buildSweepCharts, type SweepTable } from "./sweep-charts.ts";
 
 /*
- * The Node edge of the charts: reads a run directory's timeseries.csv and summary.csv (or a sweep
- * directory's sweep.json and sweep.csv), builds the charts (charts.ts, sweep-charts.ts) on a jsdom
- * document, and writes charts/<id>.svg and charts/<id>.png. The charts/ folder is
- * written under a temporary name and swapped in whole, so a failed render leaves the previous charts.
+ * The Node edge of the charts (src/charts/ is pure): reads a run directory's timeseries.csv and
+ * summary.csv (or a sweep directory's sweep.json and sweep.csv), builds the charts (charts/charts.ts,
+ * charts/sweep-charts.ts) on a jsdom document, and writes charts/<id>.svg and charts/<id>.png. The
+ * charts/ folder is written under a temporary name and swapped in whole, so a failed render leaves the
+ * previous charts.
  *
  * PNGs are rendered by resvg with one font file found on the system (below), so text renders the same
  * wherever that font is installed; without any of them resvg falls back to the system's fonts, and
