@@ -5,7 +5,7 @@
  * `m`/`min`, `h`, `d`, and combinations such as `1h30m`.
  */
 
-import { cut } from "../errors.ts";
+import { cut } from "./errors.ts";
 
 /**
  * A value as shown in a message: JSON, at most `max` characters (cut with "…"), Infinity and NaN by
@@ -25,6 +25,8 @@ export function show(v: unknown, max = 60): string {
 
 /** The most bytes a size may be: 2^53, the largest whole number a double holds exactly (8192tb). */
 export const MAX_MEMORY_BYTES = 2 ** 53;
+/** Why a size above MAX_MEMORY_BYTES is refused (after the value). */
+export const TOO_BIG = `is above 8192tb (2^53 bytes): the simulator counts bytes exactly only up to there (Redis itself stops at 2^64 − 1)`;
 /** The longest a duration may be: 2^53 µs (about 285 years), the longest the µs clock counts exactly. */
 export const MAX_DURATION_US = 2 ** 53;
 

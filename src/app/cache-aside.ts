@@ -5,15 +5,7 @@ import type { Sim } from "../core/sim.ts";
 import { Database, DB_OK } from "../db/database.ts";
 import type { RedisServer } from "../redis/server.ts";
 import { WRITE_OOM } from "../redis/server.ts";
-import {
-  MIT_LOCK,
-  MIT_SWR,
-  MIT_TTL_JITTER,
-  MIT_XFETCH,
-  type AppPlan,
-  type MitigationPlan,
-  type Plan,
-} from "../scenario/compile.ts";
+import { MIT_LOCK, MIT_SWR, MIT_TTL_JITTER, MIT_XFETCH, type AppPlan, type CacheAsidePlan, type MitigationPlan } from "./config.ts";
 import { Request, type RequestSource } from "../workload/request.ts";
 
 /*
@@ -142,7 +134,7 @@ export class CacheAside {
   readonly latency = latencyHistogram();
   readonly intervalLatency = latencyHistogram();
 
-  constructor(plan: Plan, sim: Sim, streams: Streams, server: RedisServer, source: RequestSource, onOom: () => void) {
+  constructor(plan: CacheAsidePlan, sim: Sim, streams: Streams, server: RedisServer, source: RequestSource, onOom: () => void) {
     this.app = plan.app!;
     this.sim = sim;
     this.server = server;

@@ -6,7 +6,7 @@ import { csv, RunDir } from "../io/output.ts";
 import { summaryColumns, type Summary } from "../metrics/columns.ts";
 import { niceSize, searchMaxmemory, type PlanResult } from "../plan/planner.ts";
 import { improvesWithMemory, meets, metricValue, parseTarget, type Target } from "../plan/targets.ts";
-import { POLICY_NAMES } from "../redis/policies.ts";
+import { POLICY_NAMES, REDIS_POLICY_NAMES } from "../redis/policies.ts";
 import { runPlanYielding } from "../run.ts";
 import { pause, settle } from "./interrupt.ts";
 import { FORCE_OPTION_SPEC } from "./common.ts";
@@ -36,8 +36,6 @@ export interface PlanOutcome {
   text: string;
 }
 
-const REDIS_POLICIES = ["noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"];
-
 /** redis.conf spelling of a size: 123mb, 512kb. */
 export function confSize(bytes: number): string {
   if (bytes % (1024 * 1024 * 1024) === 0) return `${bytes / 1024 ** 3}gb`;
@@ -61,7 +59,7 @@ export async function simPlanRun(args: PlanArgs): Promise<PlanOutcome> {
     targets.push({ ...p, asked: p.metric, metric: steady !== undefined && known.includes(steady) ? steady : p.metric });
   }
   if (targets.length === 0) throw new InputError("sim plan: give at least one --target, e.g. --target 'hit_ratio>=0.95'");
-  const policies = (args.policy ?? [base.redis["maxmemory-policy"]]).flatMap((p) => (p === "any" ? REDIS_POLICIES : [p]));
+  const policies = (args.policy ?? [base.redis["maxmemory-policy"]]).flatMap((p) => (p === "any" ? REDIS_POLICY_NAMES : [p]));
   for (const p of policies) if (!POLICY_NAMES.includes(p as never)) throw new InputError(`--policy ${JSON.stringify(p)} is not one of ${POLICY_NAMES.join(", ")}, any`);
 
   const cache = new Map<string, Summary>();

@@ -1,9 +1,10 @@
 import { cut, InputError } from "../errors.ts";
 import { allocatorFn, type Allocator, type SizeClassFn } from "../redis/alloc.ts";
 import { CLIENT_BYTES, DICT_ENTRY_SIZE, LATENCY_HISTOGRAM_BYTES, sdsAllocSize, startupUsedMemory } from "../redis/memory.ts";
-import { formatBytes, formatDuration } from "../scenario/units.ts";
+import { formatBytes, formatDuration } from "../units.ts";
+import { CONFIG_MAX_HZ, CONFIG_MIN_HZ } from "../redis/config.ts";
+import { REDIS_POLICY_NAMES } from "../redis/policies.ts";
 import type { InferredField } from "./redis-conf.ts";
-import { REDIS_POLICIES } from "./redis-conf.ts";
 import { valueLenFromValueBytes } from "./sizes.ts";
 
 /*
@@ -260,12 +261,12 @@ export function infoToScenario(info: RedisInfo, opts: { allocator?: Allocator } 
     redis.push({ field: "maxmemory", value: /^\d+$/.test(mm) ? Number(mm) : mm, from: at("maxmemory"), note: info.maxmemory === 0 ? "0 = no limit: nothing is evicted" : undefined });
   }
   if (info.maxmemory_policy !== undefined) {
-    if (REDIS_POLICIES.includes(info.maxmemory_policy)) redis.push({ field: "maxmemory-policy", value: info.maxmemory_policy, from: at("maxmemory_policy") });
+    if ((REDIS_POLICY_NAMES as readonly string[]).includes(info.maxmemory_policy)) redis.push({ field: "maxmemory-policy", value: info.maxmemory_policy, from: at("maxmemory_policy") });
     else notes.push(`${at("maxmemory_policy")}: not a policy the simulator knows; not used`);
   }
   const hz = info.configured_hz ?? info.hz;
   if (hz !== undefined) {
-    const v = Math.min(500, Math.max(1, hz));
+    const v = Math.min(CONFIG_MAX_HZ, Math.max(CONFIG_MIN_HZ, hz));
     redis.push({ field: "hz", value: v, from: at(info.configured_hz !== undefined ? "configured_hz" : "hz") });
   }
   if (info.connected_clients !== undefined) {

@@ -1,6 +1,8 @@
 import { cut } from "../errors.ts";
-import { redisSection } from "../scenario/schema.ts";
-import { show } from "../scenario/units.ts";
+import { CONFIG_MAX_HZ, CONFIG_MIN_HZ, INT_CONFIGS, INT_MAX, MAX_DATABASES } from "../redis/config.ts";
+import { APPENDFSYNC } from "../redis/persistence/config.ts";
+import { REDIS_POLICY_NAMES } from "../redis/policies.ts";
+import { MAX_MEMORY_BYTES, memoryValue, show, TOO_BIG } from "../units.ts";
 
 /*
  * redis.conf, read as Redis 7.0 reads it (config.c loadServerConfigFromString), and the part of it the
@@ -194,33 +196,45 @@ export interface ConfMapping {
   notes: string[];
 }
 
-/** Redis 7's eviction policies (config.c maxmemory_policy_enum); the scenario also has reference policies. */
-export const REDIS_POLICIES = ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
+/**
+ * Redis 7's eviction policies (redis/policies.ts's REDIS_POLICY_NAMES: the scenario also has reference
+ * policies) in config.c's maxmemory_policy_enum order, the order Redis lists them in its error: the
+ * volatile ones, the allkeys ones, noeviction.
+ */
+export const CONF_POLICIES: readonly string[] = [...REDIS_POLICY_NAMES].sort((a, b) => policyGroup(a) - policyGroup(b));
+function policyGroup(name: string): number {
+  return name.startsWith("volatile-") ? 0 : name.startsWith("allkeys-") ? 1 : 2;
+}
 
-const INT_MAX = 2_147_483_647;
+/** An integer directive as Redis 7.0 checks it: its own range (redis/config.ts's INT_CONFIGS). */
+function redisInt(name: keyof typeof INT_CONFIGS): Rule {
+  const c: { min: number; max: number; redis?: readonly [number, number] } = INT_CONFIGS[name];
+  const [min, max] = c.redis ?? [c.min, c.max];
+  return { kind: "int", min, max };
+}
 
 type Rule =
   | { kind: "memory" }
   | { kind: "int"; min: number; max: number }
   | { kind: "bool" }
-  | { kind: "enum"; values: string[] }
+  | { kind: "enum"; values: readonly string[] }
   | { kind: "save" };
 
 /** The directives the simulator models, with Redis 7.0's own checks (config.c standardConfig table). */
 export const MODELLED: Record<string, Rule> = {
   maxmemory: { kind: "memory" },
-  "maxmemory-policy": { kind: "enum", values: REDIS_POLICIES },
-  "maxmemory-samples": { kind: "int", min: 1, max: 64 },
-  "maxmemory-eviction-tenacity": { kind: "int", min: 0, max: 100 },
-  hz: { kind: "int", min: 0, max: INT_MAX },
-  "lfu-log-factor": { kind: "int", min: 0, max: INT_MAX },
-  "lfu-decay-time": { kind: "int", min: 0, max: INT_MAX },
-  "active-expire-effort": { kind: "int", min: 1, max: 10 },
-  databases: { kind: "int", min: 1, max: INT_MAX },
+  "maxmemory-policy": { kind: "enum", values: CONF_POLICIES },
+  "maxmemory-samples": redisInt("maxmemory-samples"),
+  "maxmemory-eviction-tenacity": redisInt("maxmemory-eviction-tenacity"),
+  hz: redisInt("hz"),
+  "lfu-log-factor": redisInt("lfu-log-factor"),
+  "lfu-decay-time": redisInt("lfu-decay-time"),
+  "active-expire-effort": redisInt("active-expire-effort"),
+  databases: redisInt("databases"),
   save: { kind: "save" },
   "stop-writes-on-bgsave-error": { kind: "bool" },
   appendonly: { kind: "bool" },
-  appendfsync: { kind: "enum", values: ["always", "everysec", "no"] },
+  appendfsync: { kind: "enum", values: APPENDFSYNC },
   "no-appendfsync-on-rewrite": { kind: "bool" },
   "auto-aof-rewrite-percentage": { kind: "int", min: 0, max: INT_MAX },
   "auto-aof-rewrite-min-size": { kind: "memory" },
@@ -273,21 +287,38 @@ function redisValue(rule: Rule, raw: string): { value: string | number } | { err
   }
 }
 
-/** A scenario value checked against the schema's own field; the message when it does not pass. */
-export function schemaCheck(field: string, value: unknown): string | null {
-  const shape = redisSection.shape as Record<string, { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }>;
-  const s = shape[field];
-  if (!s) return `not a scenario redis key`;
-  const r = s.safeParse(value);
-  if (r.success) return null;
-  const msg = r.error!.issues[0]?.message ?? "not accepted";
-  return msg.startsWith("must") ? `${show(value, 40)} ${msg}` : msg;
+/**
+ * A scenario's `save`: "<seconds> <changes>" pairs of whole numbers, as the arguments of redis.conf's
+ * save lines ("" = no snapshots). The problem with it, or null.
+ */
+export function savePointsProblem(v: string): string | null {
+  const parts = v.trim() === "" ? [] : v.trim().split(/\s+/);
+  if (parts.length % 2 !== 0 || !parts.every((x) => /^\d+$/.test(x)))
+    return `${show(v)} is not a list of "<seconds> <changes>" pairs (e.g. "3600 1 300 100 60 10000"; "" = no snapshots)`;
+  return null;
+}
+
+/**
+ * A value Redis accepts, checked against what the simulator accepts (the ranges of redis/config.ts's
+ * INT_CONFIGS, sizes up to MAX_MEMORY_BYTES): the message when it does not.
+ */
+function simulatorCheck(field: string, rule: Rule, value: string | number): string | null {
+  if (rule.kind === "memory") {
+    const b = memoryValue(value);
+    return b !== null && b > MAX_MEMORY_BYTES ? `${show(value)} ${TOO_BIG}` : null;
+  }
+  if (rule.kind === "int" && typeof value === "number" && Object.hasOwn(INT_CONFIGS, field)) {
+    const { min, max } = INT_CONFIGS[field as keyof typeof INT_CONFIGS];
+    if (value < min) return `${show(value, 40)} must be at least ${min}`;
+    if (value > max) return `${show(value, 40)} must be at most ${max}`;
+  }
+  return null;
 }
 
 /**
  * The directives the simulator models, as scenario `redis:` fields with their source line, checked
- * first as Redis checks them (a value Redis refuses is a warning, not a field) and then against the
- * scenario schema. Two values Redis accepts but the simulator bounds more tightly are adjusted with a
+ * first as Redis checks them (a value Redis refuses is a warning, not a field) and then against what
+ * the simulator accepts (simulatorCheck, from the tables the scenario schema reads). Two values Redis accepts but the simulator bounds more tightly are adjusted with a
  * note rather than dropped: hz outside 1…500 (Redis itself clamps it, config.c updateHZ) and databases
  * above 16 (the simulator has 16 at most; a key class may use db 0–15).
  */
@@ -327,16 +358,16 @@ export function confToScenarioRedis(parsed: ParsedConf): ConfMapping {
     }
     let value = rv.value;
     let note: string | undefined;
-    if (field === "hz" && typeof value === "number" && (value < 1 || value > 500)) {
-      note = `Redis clamps hz ${value} to ${value < 1 ? 1 : 500}`;
-      value = value < 1 ? 1 : 500;
+    if (field === "hz" && typeof value === "number" && (value < CONFIG_MIN_HZ || value > CONFIG_MAX_HZ)) {
+      note = `Redis clamps hz ${value} to ${value < CONFIG_MIN_HZ ? CONFIG_MIN_HZ : CONFIG_MAX_HZ}`;
+      value = value < CONFIG_MIN_HZ ? CONFIG_MIN_HZ : CONFIG_MAX_HZ;
     }
-    if (field === "databases" && typeof value === "number" && value > 16) {
-      note = `databases ${value}: the simulator models at most 16`;
-      warnings.push({ line: d.line, message: `databases ${value}: the simulator models at most 16 databases; using 16` });
-      value = 16;
+    if (field === "databases" && typeof value === "number" && value > MAX_DATABASES) {
+      note = `databases ${value}: the simulator models at most ${MAX_DATABASES}`;
+      warnings.push({ line: d.line, message: `databases ${value}: the simulator models at most ${MAX_DATABASES} databases; using ${MAX_DATABASES}` });
+      value = MAX_DATABASES;
     }
-    const bad = schemaCheck(field, value);
+    const bad = simulatorCheck(field, rule, value);
     if (bad) {
       warnings.push({ line: d.line, message: `${field}: ${bad} (the simulator does not accept it); not used` });
       continue;

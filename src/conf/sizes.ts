@@ -1,8 +1,8 @@
 import { cut, InputError } from "../errors.ts";
-import { show } from "../scenario/units.ts";
+import { show } from "../units.ts";
 import { allocatorFn, type Allocator, type SizeClassFn } from "../redis/alloc.ts";
 import { EMBSTR_SIZE_LIMIT, ENC_EMBSTR, ENC_RAW, memoryUsage, stringValueBytes } from "../redis/memory.ts";
-import { MAX_VALUE_BYTES } from "../scenario/schema.ts";
+import { MAX_VALUE_BYTES } from "../redis/config.ts";
 
 /*
  * A sample of key sizes → a value-size distribution the scenario schema accepts.

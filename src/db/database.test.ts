@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Streams } from "../core/random.ts";
 import { Sim } from "../core/sim.ts";
-import { Database, DB_OK, DB_POOL_TIMEOUT, DB_QUERY_TIMEOUT, exponentialService, fixedService, lognormalService, type DatabaseConfig } from "./database.ts";
+import { exponentialService, fixedService, lognormalService } from "../core/distributions.ts";
+import type { DatabaseConfig } from "./config.ts";
+import { Database, DB_OK, DB_POOL_TIMEOUT, DB_QUERY_TIMEOUT } from "./database.ts";
 
 /** Erlang C: P(wait) for c servers offered a Erlangs, and the mean wait W_q = C·E[S]/(c − a). */
 export function erlangC(c: number, a: number): number {

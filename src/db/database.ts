@@ -1,7 +1,7 @@
 import { grownInto } from "../core/arrays.ts";
 import type { Rng } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
-import { empiricalDist, lognormalDist, Z99 } from "../workload/distributions.ts";
+import type { DatabaseConfig } from "./config.ts";
 
 /*
  * The backing database as a queue: c connections (servers), FIFO waiting for a free one, a service-time
@@ -20,56 +20,8 @@ import { empiricalDist, lognormalDist, Z99 } from "../workload/distributions.ts"
  * State is in typed arrays indexed by a query slot (reused through a free list): no allocation per query.
  */
 
-/** A service-time distribution in µs. */
-export interface ServiceDist {
-  readonly mean: number;
-  /** Squared coefficient of variation (Var/mean²), for the Allen–Cunneen comparison. */
-  readonly cs2: number;
-  sample(rng: Rng): number;
-}
-
-export function fixedService(us: number): ServiceDist {
-  return { mean: us, cs2: 0, sample: () => us };
-}
-
-export function exponentialService(meanUs: number): ServiceDist {
-  return { mean: meanUs, cs2: 1, sample: (rng) => Math.max(1, Math.round(rng.exp(meanUs))) };
-}
-
-/** Lognormal from p50 and p99: μ = ln p50, σ = ln(p99/p50) / 2.326 (reference §E1). */
-export function lognormalService(p50Us: number, p99Us: number): ServiceDist {
-  const q = lognormalDist(p50Us, p99Us);
-  const sigma = Math.log(p99Us / p50Us) / Z99;
-  return { mean: q.mean, cs2: Math.exp(sigma * sigma) - 1, sample: (rng) => q.quantile(rng.nextOpen()) };
-}
-
-/** Values with weights, drawn by inverse CDF. */
-export function empiricalService(values: number[], weights?: number[]): ServiceDist {
-  const q = empiricalDist(values, weights);
-  const w = weights ?? values.map(() => 1);
-  const total = w.reduce((x, y) => x + y, 0);
-  const m2 = values.reduce((acc, v, i) => acc + (v * v * w[i]) / total, 0);
-  return {
-    mean: q.mean,
-    cs2: q.mean > 0 ? (m2 - q.mean * q.mean) / (q.mean * q.mean) : 0,
-    sample: (rng) => Math.max(1, Math.round(q.quantile(rng.next()))),
-  };
-}
-
-export interface DatabaseConfig {
-  /** Servers: min(pool total, max-connections). */
-  connections: number;
-  /** Network round trip app ↔ database, µs (added to the time a connection is held). */
-  rttUs: number;
-  /** Service time of a query of each kind (index = the `kind` passed to submit). */
-  service: ServiceDist[];
-  /** The client stops waiting for a connection after this long (HikariCP connectionTimeout); Infinity = never. */
-  poolTimeoutUs: number;
-  /** The client gives up on a query this long after submitting it; Infinity = never. */
-  queryTimeoutUs: number;
-  /** On a query timeout, the database stops the query (statement_timeout) and frees the connection. */
-  cancelOnTimeout: boolean;
-}
+// moved to core/distributions.ts (persistence's fsync times use them too); kept for persistence and test/docs-figures
+export { empiricalService, exponentialService, fixedService, lognormalService, type ServiceDist } from "../core/distributions.ts";
 
 /** Why a query ended, as passed to the completion callback. */
 export const DB_OK = 0;

@@ -1,7 +1,8 @@
 import { CLASS_COLUMNS, type Summary } from "../metrics/columns.ts";
-import { EV_CRASH, EV_FLUSHALL, EV_RESTART, MIT_LOCK, MIT_NONE, MIT_SWR, MIT_TTL_JITTER, MIT_XFETCH, MITIGATION_NAMES, type Plan } from "../scenario/compile.ts";
+import { MIT_LOCK, MIT_NONE, MIT_SWR, MIT_TTL_JITTER, MIT_XFETCH, MITIGATIONS } from "../app/config.ts";
+import { EV_CRASH, EV_FLUSHALL, EV_RESTART, type Plan } from "../parts/plan.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { FSYNC_ALWAYS } from "../redis/persistence.ts";
+import { FSYNC_ALWAYS } from "../redis/persistence/config.ts";
 import { fmtDuration, fmtFigure, fmtFigureCi, fmtPercent, fmtPercentCi } from "../report/format.ts";
 
 /*
@@ -350,7 +351,7 @@ function hotKeyHerds(inp: CheckInput): Risk[] {
     else if (kind === MIT_LOCK) advice = `the lock does not hold the herd back (lock-ttl shorter than the query, or holders that die): lengthen lock-ttl, or use xfetch or stale-while-revalidate`;
     else if (kind === MIT_XFETCH) advice = `xfetch recomputes too late at this rate (raise beta), or use a lock`;
     else advice = kind === MIT_SWR ? `the stale window is shorter than the refresh: lengthen stale, or refresh through a lock` : `use ${protect}`;
-    const mit = MITIGATION_NAMES[kind] ?? "none";
+    const mit = MITIGATIONS[kind] ?? "none";
     const high = errors > 0 || (connections > 0 && max >= connections);
     out.push({
       id: "hot-key-herd",

@@ -2,6 +2,38 @@ import type { Allocator } from "./alloc.ts";
 import type { Accounting } from "./memory.ts";
 import type { PolicyName } from "./policies.ts";
 
+/** proto-max-bulk-len's default (512mb): no string value can be larger. */
+export const MAX_VALUE_BYTES = 512 * 1024 * 1024;
+
+/** INT_MAX: the upper bound config.c gives most integer directives. */
+export const INT_MAX = 2_147_483_647;
+
+/** hz's range: Redis accepts any value ≥ 0 and clamps it to CONFIG_MIN_HZ…CONFIG_MAX_HZ (server.h, config.c updateHZ). */
+export const CONFIG_MIN_HZ = 1;
+export const CONFIG_MAX_HZ = 500;
+
+/** The most databases a run has (a key class picks db 0–15); Redis's own limit is INT_MAX. */
+export const MAX_DATABASES = 16;
+
+/**
+ * The integer settings the model reads: the range the simulator accepts (`min`, `max`) and, where Redis
+ * 7.0 accepts a wider one (config.c standardConfig: what it refuses to start with), Redis's (`redis`).
+ * The scenario schema and the redis.conf reader (conf/redis-conf.ts) both check against this table;
+ * the defaults are DEFAULT_REDIS_CONFIG's.
+ */
+export const INT_CONFIGS = {
+  "maxmemory-samples": { min: 1, max: 64 },
+  "maxmemory-eviction-tenacity": { min: 0, max: 100 },
+  hz: { min: CONFIG_MIN_HZ, max: CONFIG_MAX_HZ, redis: [0, INT_MAX] },
+  "lfu-log-factor": { min: 0, max: Number.MAX_SAFE_INTEGER, redis: [0, INT_MAX] },
+  "lfu-decay-time": { min: 0, max: Number.MAX_SAFE_INTEGER, redis: [0, INT_MAX] },
+  "active-expire-effort": { min: 1, max: 10 },
+  databases: { min: 1, max: MAX_DATABASES, redis: [1, INT_MAX] },
+  /** Not a directive: the connected clients the model counts (maxclients is 10000 by default). */
+  clients: { min: 0, max: 1_000_000 },
+} as const satisfies Record<string, { min: number; max: number; redis?: readonly [number, number] }>;
+export type IntConfigName = keyof typeof INT_CONFIGS;
+
 /** The server settings the model reads, named as in redis.conf (camelCased here). */
 export interface RedisConfig {
   /** Bytes; 0 = no limit. */

@@ -1,7 +1,7 @@
 import { cut, InputError } from "../errors.ts";
 import { compile } from "./compile.ts";
 import type { Scenario } from "./schema.ts";
-import { formatDuration, parseFraction } from "./units.ts";
+import { formatDuration, parseFraction } from "../units.ts";
 
 /*
  * Before running: an estimate of the work a scenario asks for, and a plain refusal of what cannot finish

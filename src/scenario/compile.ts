@@ -1,23 +1,18 @@
+import { MITIGATION_DEFAULTS, MITIGATIONS, type AppPlan, type MitigationPlan } from "../app/config.ts";
+import { empiricalDist, empiricalService, exponentialService, fixedDist, fixedService, lognormalDist, lognormalService, uniformIntDist, type QuantileDist, type ServiceDist } from "../core/distributions.ts";
+import { EVENT_ACTIONS, EVENT_DEFAULTS, type Plan } from "../parts/plan.ts";
 import type { RedisConfig } from "../redis/config.ts";
 import type { PolicyName } from "../redis/policies.ts";
-import type { Allocator } from "../redis/alloc.ts";
-import type { Accounting } from "../redis/memory.ts";
-import {
-  empiricalDist,
-  fixedDist,
-  lognormalDist,
-  NO_TTL,
-  ttlJitter,
-  ttlUniform,
-  uniformIntDist,
-  type QuantileDist,
-  type TtlDist,
-} from "../workload/distributions.ts";
-import { DISK_PRESETS, FORK_PRESETS, type KeyClassSpec, type Scenario } from "./schema.ts";
-import { FSYNC_ALWAYS, FSYNC_EVERYSEC, FSYNC_NO, type PersistencePlan } from "../redis/persistence.ts";
-import type { TraceSpec } from "./trace-schema.ts";
-import { parseDuration, parseFraction, parseMemory } from "./units.ts";
-import { empiricalService, exponentialService, fixedService, lognormalService, type ServiceDist } from "../db/database.ts";
+import { FSYNC_CODE, type PersistencePlan } from "../redis/persistence/config.ts";
+import { MODE_CACHE_ASIDE, MODE_EXPLICIT, NEW_KEYS_DEFAULT, POP_HOTSET, POP_ZIPF, POPULARITY_DEFAULTS, type ClassPhase, type ClassPlan, type PhasePlan, type Popularity } from "../workload/config.ts";
+import { NO_TTL, ttlJitter, ttlUniform, type TtlDist } from "../workload/distributions.ts";
+import { parseDuration, parseFraction, parseMemory } from "../units.ts";
+import { APP_DEFAULTS, DISK_PRESETS, DISK_WRITE_SPEED_DEFAULT, FORK_PRESETS, HOST_DEFAULTS, PERSISTENCE_DEFAULTS, type KeyClassSpec, type Scenario } from "./schema.ts";
+
+// moved beside the model (parts/plan.ts, workload/config.ts, app/config.ts); kept for run.ts, parts/*, cli/run.ts, io/, bench/ and tests
+export { EV_BGREWRITEAOF, EV_BGSAVE, EV_CRASH, EV_FLUSHALL, EV_PREWARM, EV_RESTART, type EventPlan, type Plan } from "../parts/plan.ts";
+export { MODE_CACHE_ASIDE } from "../workload/config.ts";
+export { MITIGATIONS as MITIGATION_NAMES } from "../app/config.ts";
 
 /* Validated scenario (values as written) → the numbers the model runs on. Cannot fail: parse.ts checked. */
 
@@ -38,9 +33,9 @@ export function compileRedis(sc: Scenario): RedisConfig {
     activeExpireEffort: r["active-expire-effort"],
     activeExpire: true,
     databases: r.databases,
-    allocator: r.allocator as Allocator,
+    allocator: r.allocator,
     clients: r.clients,
-    memoryAccounting: r["memory-accounting"] as Accounting,
+    memoryAccounting: r["memory-accounting"],
   };
 }
 
@@ -70,150 +65,15 @@ export function compileTtl(v: unknown): TtlDist {
   return ttlJitter(Math.round(micros(o.ttl) / 1000), o.jitter === undefined ? 0 : frac(o.jitter));
 }
 
-export const POP_UNIFORM = 0;
-export const POP_ZIPF = 1;
-export const POP_HOTSET = 2;
-
-export interface Popularity {
-  kind: number;
-  alpha: number;
-  /** hot-set: fraction of keys that are hot, and the share of requests they get. */
-  hotKeys: number;
-  hotShare: number;
-  /** Rotates ranks over keys by this fraction of the keyspace (a hot set that moves). */
-  offset: number;
-}
-
 export function compilePopularity(v: unknown): Popularity {
-  const base = { kind: POP_UNIFORM, alpha: 1, hotKeys: 0, hotShare: 0, offset: 0 };
+  const base = { ...POPULARITY_DEFAULTS };
   if (v === "uniform") return base;
   if (v === "zipf") return { ...base, kind: POP_ZIPF };
   const o = v as Record<string, unknown>;
   const offset = o.offset === undefined ? 0 : frac(o.offset);
-  if (o.dist === "zipf") return { ...base, kind: POP_ZIPF, alpha: (o.alpha as number | undefined) ?? 1, offset };
+  if (o.dist === "zipf") return { ...base, kind: POP_ZIPF, alpha: (o.alpha as number | undefined) ?? POPULARITY_DEFAULTS.alpha, offset };
   if (o.dist === "hot-set") return { ...base, kind: POP_HOTSET, hotKeys: frac(o.keys), hotShare: frac(o.share), offset };
   return { ...base, offset };
-}
-
-export const MODE_CACHE_ASIDE = 0;
-export const MODE_EXPLICIT = 1;
-
-/** One key class's settings in one phase. */
-export interface ClassPhase {
-  share: number;
-  size: QuantileDist;
-  ttl: TtlDist;
-  popularity: Popularity;
-  newKeys: number;
-}
-
-export interface ClassPlan {
-  name: string;
-  prefix: string;
-  db: number;
-  /** Key count, or −1 for unbounded. */
-  keys: number;
-  mode: number;
-  /** Explicit-mode mix, cumulative: [get, get+set] (del is the rest). */
-  opsCum: [number, number];
-  /** Settings per phase (one entry when the scenario has no phases). */
-  phases: ClassPhase[];
-}
-
-export interface PhasePlan {
-  name: string;
-  startUs: number;
-  endUs: number;
-  rate: number;
-}
-
-export interface WorkloadPlan {
-  kind: "generated" | "trace";
-  arrivals: "poisson" | "constant";
-  classes: ClassPlan[];
-  phases: PhasePlan[];
-  trace?: TraceSpec;
-}
-
-export const MIT_NONE = 0;
-export const MIT_LOCK = 1;
-export const MIT_XFETCH = 2;
-export const MIT_TTL_JITTER = 3;
-export const MIT_SWR = 4;
-export const MITIGATION_NAMES = ["none", "lock", "xfetch", "ttl-jitter", "stale-while-revalidate"];
-
-/** A key class's stampede mitigation. */
-export interface MitigationPlan {
-  kind: number;
-  /** lock: PX of SET NX (µs), poll interval of waiters (µs), probability that a holder dies. */
-  lockTtlUs: number;
-  pollUs: number;
-  holderFailure: number;
-  /** xfetch: β. */
-  beta: number;
-  /** ttl-jitter: ± fraction. */
-  jitter: number;
-  /** stale-while-revalidate: how long past the soft TTL a value may be served (µs); refresh through a lock. */
-  staleUs: number;
-  refreshLock: boolean;
-}
-
-/** The cache-aside clients and the database they fall back to (present when the scenario has `database`). */
-export interface AppPlan {
-  instances: number;
-  redisRttUs: number;
-  redisCommandUs: number;
-  retry: { max: number; baseUs: number; capUs: number; full: boolean };
-  connections: number;
-  dbRttUs: number;
-  /** Service-time distributions: index 0 is the database default, then one per class that overrides it. */
-  service: ServiceDist[];
-  /** Per class: index into `service`. */
-  queryKind: number[];
-  /** Per class. */
-  mitigation: MitigationPlan[];
-  poolTimeoutUs: number;
-  queryTimeoutUs: number;
-  cancelOnTimeout: boolean;
-}
-
-export const EV_FLUSHALL = 0;
-export const EV_RESTART = 1;
-export const EV_PREWARM = 2;
-export const EV_CRASH = 3;
-export const EV_BGSAVE = 4;
-export const EV_BGREWRITEAOF = 5;
-const EVENT_CODES = ["flushall", "restart", "prewarm", "crash", "bgsave", "bgrewriteaof"];
-
-export interface EventPlan {
-  atUs: number;
-  action: number;
-  /** restart: how long the server is down (µs). */
-  downtimeUs: number;
-  /** restart and prewarm: fraction of each class's hottest keys loaded (0 = none). */
-  keys: number;
-  /** crash: power loss (only fsynced data survives) rather than a process crash. */
-  powerLoss: boolean;
-}
-
-export interface Plan {
-  seed: number;
-  /**
-   * Spatial sampling rate (SHARDS): only keys whose hash falls below this fraction are simulated, with
-   * maxmemory's dataset part scaled by it and counts scaled back up; 1 = every key.
-   */
-  sampling: number;
-  /** Simulated duration, µs; Infinity for a trace with no duration (it runs to its end). */
-  durationUs: number;
-  intervalUs: number;
-  /** output.warmup: the end of the warm-up (µs), or undefined for `auto` (MSER-5, metrics/steady.ts). */
-  warmupUs?: number;
-  redis: RedisConfig;
-  workload: WorkloadPlan;
-  app?: AppPlan;
-  events: EventPlan[];
-  /** Persistence (RDB save points, AOF) and its costs; absent when neither is configured nor used. */
-  persistence?: PersistencePlan;
 }
 
 const yes = (v: unknown) => v === true || v === "yes";
@@ -225,16 +85,16 @@ function compilePersistence(sc: Scenario): PersistencePlan | undefined {
   const savePoints: { seconds: number; changes: number }[] = [];
   for (let i = 0; i + 1 < parts.length; i += 2) savePoints.push({ seconds: parts[i], changes: parts[i + 1] });
   if (savePoints.length === 0 && !yes(r.appendonly) && !usesEvents && !sc.persistence && !sc.host) return undefined;
-  const p = sc.persistence ?? { fork: "bare-metal", "transparent-huge-pages": "no", "save-speed": "250mb", disk: "ssd" };
+  const p = sc.persistence ?? PERSISTENCE_DEFAULTS;
   const disk = typeof p.disk === "string" ? DISK_PRESETS[p.disk] : undefined;
   const fsync = disk ? compileService({ dist: "lognormal", p50: disk.p50, p99: disk.p99 }) : compileService((p.disk as Record<string, unknown>).fsync);
-  const write = disk ? bytes(disk.write) : (p.disk as Record<string, unknown>)["write-speed"] !== undefined ? bytes((p.disk as Record<string, unknown>)["write-speed"]) : 200e6;
+  const write = disk ? bytes(disk.write) : (p.disk as Record<string, unknown>)["write-speed"] !== undefined ? bytes((p.disk as Record<string, unknown>)["write-speed"]) : DISK_WRITE_SPEED_DEFAULT;
   const forkMs = typeof p.fork === "number" ? p.fork : FORK_PRESETS[p.fork];
   return {
     savePoints,
     stopWritesOnBgsaveError: yes(r["stop-writes-on-bgsave-error"]),
     appendonly: yes(r.appendonly),
-    appendfsync: r.appendfsync === "always" ? FSYNC_ALWAYS : r.appendfsync === "no" ? FSYNC_NO : FSYNC_EVERYSEC,
+    appendfsync: FSYNC_CODE[r.appendfsync],
     noAppendfsyncOnRewrite: yes(r["no-appendfsync-on-rewrite"]),
     autoAofRewritePercentage: r["auto-aof-rewrite-percentage"],
     autoAofRewriteMinSize: bytes(r["auto-aof-rewrite-min-size"]),
@@ -244,9 +104,9 @@ function compilePersistence(sc: Scenario): PersistencePlan | undefined {
     saveBytesPerSec: bytes(p["save-speed"]),
     fsync,
     diskWriteBytesPerSec: write,
-    hostMemory: sc.host ? bytes(sc.host.memory) : 0,
-    fragmentationRatio: sc.host?.["fragmentation-ratio"] ?? 1,
-    commandUs: sc.app ? micros(sc.app["redis-command-time"]) : 8,
+    hostMemory: bytes((sc.host ?? HOST_DEFAULTS).memory),
+    fragmentationRatio: (sc.host ?? HOST_DEFAULTS)["fragmentation-ratio"],
+    commandUs: micros((sc.app ?? APP_DEFAULTS)["redis-command-time"]),
   };
 }
 
@@ -266,7 +126,7 @@ export function compileService(v: unknown): ServiceDist {
   }
 }
 
-/** The 99th percentile of a query-time setting (µs): the lock's default PX is twice it (reference §D3 presets). */
+/** The 99th percentile of a query-time setting (µs): the lock's default PX is a multiple of it (MITIGATION_DEFAULTS). */
 function serviceP99(v: unknown): number {
   if (typeof v === "number" || typeof v === "string") return micros(v);
   const o = v as Record<string, unknown>;
@@ -284,23 +144,24 @@ function serviceP99(v: unknown): number {
 
 function compileMitigation(v: unknown, queryTime: unknown): MitigationPlan {
   const o: Record<string, unknown> = typeof v === "string" ? { kind: v } : ((v ?? { kind: "none" }) as Record<string, unknown>);
-  const lockTtl = o["lock-ttl"] !== undefined ? micros(o["lock-ttl"]) : Math.max(1000, 2 * serviceP99(queryTime));
+  const d = MITIGATION_DEFAULTS;
+  const lockTtl = o["lock-ttl"] !== undefined ? micros(o["lock-ttl"]) : Math.max(d.lockTtlMinUs, d.lockTtlP99Factor * serviceP99(queryTime));
   return {
-    kind: MITIGATION_NAMES.indexOf(o.kind as string),
+    kind: (MITIGATIONS as readonly unknown[]).indexOf(o.kind),
     lockTtlUs: lockTtl,
-    pollUs: o.poll !== undefined ? micros(o.poll) : 10_000,
-    holderFailure: o["holder-failure"] !== undefined ? frac(o["holder-failure"]) : 0,
-    beta: (o.beta as number | undefined) ?? 1,
-    jitter: o.jitter !== undefined ? frac(o.jitter) : 0.1,
-    staleUs: o.stale !== undefined ? micros(o.stale) : 60_000_000,
-    refreshLock: (o.refresh ?? "lock") === "lock",
+    pollUs: o.poll !== undefined ? micros(o.poll) : d.pollUs,
+    holderFailure: o["holder-failure"] !== undefined ? frac(o["holder-failure"]) : d.holderFailure,
+    beta: (o.beta as number | undefined) ?? d.beta,
+    jitter: o.jitter !== undefined ? frac(o.jitter) : d.jitter,
+    staleUs: o.stale !== undefined ? micros(o.stale) : d.staleUs,
+    refreshLock: (o.refresh ?? d.refresh) === "lock",
   };
 }
 
 function compileApp(sc: Scenario): AppPlan | undefined {
   const db = sc.database;
   if (!db) return undefined;
-  const app = sc.app ?? { instances: 1, "redis-rtt": "200us", "redis-command-time": "8us", retry: { max: 0, base: "50ms", cap: "1s", jitter: "full" as const } };
+  const app = sc.app ?? APP_DEFAULTS;
   const service = [compileService(db["query-time"])];
   const classes = sc.workload.classes ?? [];
   const queryKind = classes.map((c) => {
@@ -341,7 +202,7 @@ function classPlan(c: KeyClassSpec, sc: Scenario): ClassPlan {
     size: compileSize(c["value-size"]),
     ttl: compileTtl(c.ttl),
     popularity: compilePopularity(c.popularity),
-    newKeys: c["new-keys"] === undefined ? 1 : frac(c["new-keys"]),
+    newKeys: c["new-keys"] === undefined ? NEW_KEYS_DEFAULT : frac(c["new-keys"]),
   };
   const phases = (w.phases ?? [{ classes: undefined }]).map((p) => {
     const o = p.classes?.[c.name];
@@ -400,10 +261,10 @@ export function compile(sc: Scenario): Plan {
     events: (sc.events ?? [])
       .map((e) => ({
         atUs: micros(e.at),
-        action: EVENT_CODES.indexOf(e.action),
-        downtimeUs: e.downtime !== undefined ? micros(e.downtime) : e.action === "restart" || e.action === "crash" ? 1_000_000 : 0,
+        action: EVENT_ACTIONS.indexOf(e.action),
+        downtimeUs: e.downtime !== undefined ? micros(e.downtime) : e.action === "restart" || e.action === "crash" ? EVENT_DEFAULTS.downtimeUs : 0,
         keys: e.keys !== undefined ? frac(e.keys) : 0,
-        powerLoss: (e.kind ?? "power-loss") === "power-loss",
+        powerLoss: (e.kind ?? EVENT_DEFAULTS.kind) === "power-loss",
       }))
       .sort((a, b) => a.atUs - b.atUs),
     persistence: compilePersistence(sc),

@@ -2,7 +2,8 @@ import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocume
 import type { ZodIssue } from "zod";
 import { confToScenarioRedis, parseRedisConf } from "../conf/redis-conf.ts";
 import { cut, InputError } from "../errors.ts";
-import { knownKeys, scenarioSchema, show, type Scenario } from "./schema.ts";
+import { show } from "../units.ts";
+import { knownKeys, scenarioSchema, type Scenario } from "./schema.ts";
 
 /*
  * Scenario text → validated Scenario. Every problem becomes one line naming the file, the line, the

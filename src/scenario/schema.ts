@@ -1,9 +1,15 @@
 import { z } from "zod";
+import { MITIGATION_DEFAULTS, MITIGATION_PARAMS, MITIGATIONS, RETRY_JITTER, SWR_REFRESH } from "../app/config.ts";
+import { CRASH_KINDS, EVENT_ACTIONS } from "../parts/plan.ts";
 import { ALLOCATORS } from "../redis/alloc.ts";
+import { DEFAULT_REDIS_CONFIG, INT_CONFIGS, MAX_VALUE_BYTES, type IntConfigName } from "../redis/config.ts";
 import { ACCOUNTING } from "../redis/memory.ts";
+import { APPENDFSYNC, APPENDFSYNC_DEFAULT } from "../redis/persistence/config.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
+import { ARRIVALS, MAX_KEYS, MODES, POPULARITIES } from "../workload/config.ts";
 import { traceSpec } from "./trace-schema.ts";
-import { durationValue, MAX_DURATION_US, MAX_MEMORY_BYTES, memoryValue, parseDuration, parseFraction, parseMemory, show } from "./units.ts";
+import { durationValue, MAX_DURATION_US, MAX_MEMORY_BYTES, memoryValue, parseDuration, parseFraction, parseMemory, show, TOO_BIG } from "../units.ts";
+import { savePointsProblem } from "../conf/redis-conf.ts";
 
 /*
  * The scenario schema: the one place that lists every key, its default and what it allows
@@ -15,11 +21,9 @@ import { durationValue, MAX_DURATION_US, MAX_MEMORY_BYTES, memoryValue, parseDur
 type Ctx = z.RefinementCtx;
 const issue = (ctx: Ctx, message: string, path: (string | number)[] = []) =>
   ctx.addIssue({ code: z.ZodIssueCode.custom, message, path });
-export { show };
 
 /** The most points a sweep may have (the product of its lists' lengths). */
 export const MAX_SWEEP_POINTS = 10_000;
-const TOO_BIG = `is above 8192tb (2^53 bytes): the simulator counts bytes exactly only up to there (Redis itself stops at 2^64 − 1)`;
 const TOO_LONG = `is longer than 285 years (2^53 µs): the simulated clock counts µs exactly only up to there`;
 /** A duration's problem when it is too long to simulate (or out of range), else null. */
 const tooLong = (v: unknown) => {
@@ -27,10 +31,8 @@ const tooLong = (v: unknown) => {
   return us !== null && us > MAX_DURATION_US ? `${show(v)} ${TOO_LONG}` : null;
 };
 
-/** Redis's default proto-max-bulk-len: no string value can be larger. */
-export const MAX_VALUE_BYTES = 512 * 1024 * 1024;
-/** Key ids are 32-bit: the most keys one run can hold (every class together). */
-export const MAX_KEYS = 500_000_000;
+// moved beside the model (redis/config.ts, workload/config.ts); kept for parts/runner.ts
+export { MAX_VALUE_BYTES } from "../redis/config.ts";
 
 const memory = (min = 0) =>
   z.union([z.number(), z.string()]).superRefine((v, ctx) => {
@@ -58,6 +60,9 @@ const fraction = (max = 1) =>
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.number({ invalid_type_error: "must be a whole number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
+/** An integer setting of the redis section, with its bounds from redis/config.ts's table. */
+const intConfig = (name: IntConfigName) => int(INT_CONFIGS[name].min, INT_CONFIGS[name].max);
+
 const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
   z.enum(values, {
     errorMap: (iss, ctx) => ({
@@ -67,6 +72,32 @@ const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
   });
 
 // ---- distributions, checked by hand for clear messages --------------------------------------------
+//
+// Each setting below takes a scalar shorthand or an object whose `dist` (or `kind`) names a variant;
+// the tables say which keys each variant takes, and the checks, their messages and knownKeys() read
+// them. They stay refinements rather than z.discriminatedUnion: `dist` may be left out (it means
+// fixed), and the messages name the variant's own keys ("unknown key for dist uniform; allowed: min,
+// max", "missing (dist lognormal needs median and p99)") where a union reports an unrecognized key or
+// a bare "Required" at the object, and a value of the wrong shape as "Invalid input".
+
+/** value-size's object forms: the keys each `dist` takes. */
+export const SIZE_DISTS = { fixed: ["size"], uniform: ["min", "max"], lognormal: ["median", "p99"], empirical: ["values", "weights"] } as const;
+/** ttl's object forms (`dist` left out means fixed). */
+export const TTL_DISTS = { fixed: ["ttl", "jitter"], uniform: ["min", "max"] } as const;
+/** popularity's object forms; every one also takes `offset`. */
+export const POPULARITY_DISTS = { uniform: [], zipf: ["alpha"], "hot-set": ["keys", "share"] } as const satisfies Record<(typeof POPULARITIES)[number], readonly string[]>;
+/** A query or fsync time's object forms (`dist` left out means fixed). */
+export const TIME_DISTS = { fixed: ["time"], lognormal: ["p50", "p99"], exponential: ["mean"], empirical: ["values", "weights"] } as const;
+
+/** The keys of each variant of a table, as the checks read them. */
+const keysOf = (table: Record<string, readonly string[]>, common: readonly string[] = []): Record<string, readonly string[]> =>
+  Object.fromEntries(Object.entries(table).map(([k, v]) => [k, [...v, ...common]]));
+const SIZE_KEYS = keysOf(SIZE_DISTS);
+const TTL_KEYS = keysOf(TTL_DISTS);
+const POPULARITY_COMMON = ["offset"];
+const POPULARITY_KEYS = keysOf(POPULARITY_DISTS, POPULARITY_COMMON);
+const TIME_KEYS = keysOf(TIME_DISTS);
+const MITIGATION_KEYS = keysOf(MITIGATION_PARAMS);
 
 /** value-size: 100 | "1kb" | {dist: fixed, size} | {dist: uniform, min, max} | {dist: lognormal, median, p99} | {dist: empirical, values, weights?} */
 export const valueSize = z.any().superRefine((v, ctx) => {
@@ -77,16 +108,11 @@ export const valueSize = z.any().superRefine((v, ctx) => {
     return;
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    issue(ctx, `${show(v)} is not a size: give bytes or {dist: fixed|uniform|lognormal|empirical, …}`);
+    issue(ctx, `${show(v)} is not a size: give bytes or {dist: ${Object.keys(SIZE_DISTS).join("|")}, …}`);
     return;
   }
   const dist = v.dist ?? "fixed";
-  const allowed: Record<string, string[]> = {
-    fixed: ["size"],
-    uniform: ["min", "max"],
-    lognormal: ["median", "p99"],
-    empirical: ["values", "weights"],
-  };
+  const allowed = SIZE_KEYS;
   if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
   for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
   const size = (k: string, required = true) => {
@@ -139,8 +165,8 @@ export const ttlSpec = z.any().superRefine((v, ctx) => {
   }
   if (typeof v !== "object" || Array.isArray(v)) return issue(ctx, `${show(v)} is not a TTL`);
   const dist = v.dist ?? "fixed";
-  const allowed: Record<string, string[]> = { fixed: ["ttl", "jitter"], uniform: ["min", "max"] };
-  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of fixed, uniform`, ["dist"]);
+  const allowed = TTL_KEYS;
+  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
   for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
   const dur = (k: string) => {
     if (v[k] === undefined) {
@@ -170,8 +196,8 @@ export const popularity = z.any().superRefine((v, ctx) => {
   if (typeof v !== "object" || v === null || Array.isArray(v))
     return issue(ctx, `${show(v)} is not a popularity: uniform, zipf, or {dist: zipf, alpha: 1.0} / {dist: hot-set, keys: 10%, share: 90%}`);
   const dist = v.dist;
-  const allowed: Record<string, string[]> = { uniform: ["offset"], zipf: ["alpha", "offset"], "hot-set": ["keys", "share", "offset"] };
-  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of uniform, zipf, hot-set`, ["dist"]);
+  const allowed = POPULARITY_KEYS;
+  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${POPULARITIES.join(", ")}`, ["dist"]);
   for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
   if (v.alpha !== undefined && !(typeof v.alpha === "number" && v.alpha >= 0 && v.alpha <= 10)) issue(ctx, `${show(v.alpha)} must be a number from 0 to 10`, ["alpha"]);
   for (const k of ["keys", "share", "offset"]) {
@@ -193,9 +219,9 @@ export const timeDist = z.any().superRefine((v, ctx) => {
     return;
   }
   if (typeof v !== "object" || v === null || Array.isArray(v))
-    return issue(ctx, `${show(v)} is not a time: give a duration (40ms) or {dist: fixed|lognormal|exponential|empirical, …}`);
+    return issue(ctx, `${show(v)} is not a time: give a duration (40ms) or {dist: ${Object.keys(TIME_DISTS).join("|")}, …}`);
   const dist = v.dist ?? "fixed";
-  const allowed: Record<string, string[]> = { fixed: ["time"], lognormal: ["p50", "p99"], exponential: ["mean"], empirical: ["values", "weights"] };
+  const allowed = TIME_KEYS;
   if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
   for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
   const dur = (k: string) => {
@@ -226,8 +252,6 @@ export const timeDist = z.any().superRefine((v, ctx) => {
   }
 });
 
-export const MITIGATIONS = ["none", "lock", "xfetch", "ttl-jitter", "stale-while-revalidate"] as const;
-
 /**
  * mitigation: none | lock | xfetch | ttl-jitter | stale-while-revalidate, or {kind: …, parameters}.
  * lock: lock-ttl, poll, holder-failure; xfetch: beta; ttl-jitter: jitter; stale-while-revalidate: stale, refresh.
@@ -238,13 +262,7 @@ export const mitigation = z.any().superRefine((v, ctx) => {
     return;
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) return issue(ctx, `${show(v)} is not a mitigation: one of ${MITIGATIONS.join(", ")}, or {kind: xfetch, beta: 1}`);
-  const allowed: Record<string, string[]> = {
-    none: [],
-    lock: ["lock-ttl", "poll", "holder-failure"],
-    xfetch: ["beta"],
-    "ttl-jitter": ["jitter"],
-    "stale-while-revalidate": ["stale", "refresh"],
-  };
+  const allowed = MITIGATION_KEYS;
   if (v.kind === undefined) return issue(ctx, `missing: one of ${MITIGATIONS.join(", ")}`, ["kind"]);
   if (!Object.hasOwn(allowed, v.kind)) return issue(ctx, `${show(v.kind)} is not one of ${MITIGATIONS.join(", ")}`, ["kind"]);
   for (const k of Object.keys(v)) if (k !== "kind" && !allowed[v.kind].includes(k)) issue(ctx, `unknown key for kind ${v.kind}; allowed: ${allowed[v.kind].join(", ") || "none"}`, [k]);
@@ -263,16 +281,14 @@ export const mitigation = z.any().superRefine((v, ctx) => {
     const f = parseFraction(v.jitter);
     if (f === null || f <= 0 || f >= 1) issue(ctx, `${show(v.jitter)} is not a jitter fraction above 0 and below 1 (e.g. 10%)`, ["jitter"]);
   }
-  if (v.beta !== undefined && !(typeof v.beta === "number" && v.beta > 0 && v.beta <= 100)) issue(ctx, `${show(v.beta)} must be a number above 0 (1 is the paper's default)`, ["beta"]);
-  if (v.refresh !== undefined && v.refresh !== "lock" && v.refresh !== "none") issue(ctx, `${show(v.refresh)} is not one of lock, none`, ["refresh"]);
+  if (v.beta !== undefined && !(typeof v.beta === "number" && v.beta > 0 && v.beta <= 100)) issue(ctx, `${show(v.beta)} must be a number above 0 (${MITIGATION_DEFAULTS.beta} is the paper's default)`, ["beta"]);
+  if (v.refresh !== undefined && !(SWR_REFRESH as readonly unknown[]).includes(v.refresh)) issue(ctx, `${show(v.refresh)} is not one of ${SWR_REFRESH.join(", ")}`, ["refresh"]);
 });
 
 const opsMix = z
   .object({ get: fraction(), set: fraction(), del: fraction() })
   .partial()
   .strict();
-
-const MODES = ["cache-aside", "explicit"] as const;
 
 const keyClass = z
   .object({
@@ -329,9 +345,8 @@ const yesno = (def: "yes" | "no") =>
 
 /** save: "<seconds> <changes> …" as in redis.conf; "" disables snapshots. */
 const savePoints = z.string({ invalid_type_error: 'must be a string of "<seconds> <changes>" pairs, e.g. "3600 1 300 100 60 10000", or ""' }).superRefine((v, ctx) => {
-  const parts = v.trim() === "" ? [] : v.trim().split(/\s+/);
-  if (parts.length % 2 !== 0 || !parts.every((x) => /^\d+$/.test(x)))
-    issue(ctx, `${show(v)} is not a list of "<seconds> <changes>" pairs (e.g. "3600 1 300 100 60 10000"; "" = no snapshots)`);
+  const problem = savePointsProblem(v);
+  if (problem) issue(ctx, problem);
 });
 
 export const FORK_PRESETS: Record<string, number> = {
@@ -343,6 +358,9 @@ export const FORK_PRESETS: Record<string, number> = {
   "xen-pv": 239.3,
   "linode-xen": 424,
 };
+
+/** The sequential write speed (bytes per second) of a disk given as {fsync} without write-speed. */
+export const DISK_WRITE_SPEED_DEFAULT = 200_000_000;
 
 export const DISK_PRESETS: Record<string, { p50: string; p99: string; write: string }> = {
   // fsync p50/p99 and sequential write (reference §C presets; p99s are assumptions)
@@ -356,22 +374,24 @@ export const redisSection = z
   .object({
     /** A redis.conf whose modelled directives fill the fields not written here (parse.ts applyConf). */
     conf: z.string().optional(),
-    maxmemory: memory().default(0),
-    "maxmemory-policy": oneOf(POLICY_NAMES as [string, ...string[]]).default("noeviction"),
-    "maxmemory-samples": int(1, 64).default(5),
-    "maxmemory-eviction-tenacity": int(0, 100).default(10),
-    hz: int(1, 500).default(10),
-    "lfu-log-factor": int(0).default(10),
-    "lfu-decay-time": int(0).default(1),
-    "active-expire-effort": int(1, 10).default(1),
-    databases: int(1, 16).default(16),
-    allocator: oneOf(ALLOCATORS as unknown as [string, ...string[]]).default("jemalloc-bundled"),
-    clients: int(0, 1_000_000).default(1),
-    "memory-accounting": oneOf(ACCOUNTING as unknown as [string, ...string[]]).default("redis"),
+    // the model's own settings: bounds from redis/config.ts's INT_CONFIGS, defaults DEFAULT_REDIS_CONFIG's
+    maxmemory: memory().default(DEFAULT_REDIS_CONFIG.maxmemory),
+    "maxmemory-policy": oneOf(POLICY_NAMES as [string, ...string[]]).default(DEFAULT_REDIS_CONFIG.maxmemoryPolicy),
+    "maxmemory-samples": intConfig("maxmemory-samples").default(DEFAULT_REDIS_CONFIG.maxmemorySamples),
+    "maxmemory-eviction-tenacity": intConfig("maxmemory-eviction-tenacity").default(DEFAULT_REDIS_CONFIG.maxmemoryEvictionTenacity),
+    hz: intConfig("hz").default(DEFAULT_REDIS_CONFIG.hz),
+    "lfu-log-factor": intConfig("lfu-log-factor").default(DEFAULT_REDIS_CONFIG.lfuLogFactor),
+    "lfu-decay-time": intConfig("lfu-decay-time").default(DEFAULT_REDIS_CONFIG.lfuDecayTime),
+    "active-expire-effort": intConfig("active-expire-effort").default(DEFAULT_REDIS_CONFIG.activeExpireEffort),
+    databases: intConfig("databases").default(DEFAULT_REDIS_CONFIG.databases),
+    allocator: oneOf(ALLOCATORS).default(DEFAULT_REDIS_CONFIG.allocator),
+    clients: intConfig("clients").default(DEFAULT_REDIS_CONFIG.clients),
+    "memory-accounting": oneOf(ACCOUNTING).default(DEFAULT_REDIS_CONFIG.memoryAccounting),
+    // persistence (redis/persistence/config.ts)
     save: savePoints.default(""),
     "stop-writes-on-bgsave-error": yesno("yes"),
     appendonly: yesno("no"),
-    appendfsync: oneOf(["always", "everysec", "no"] as const).default("everysec"),
+    appendfsync: oneOf(APPENDFSYNC).default(APPENDFSYNC_DEFAULT),
     "no-appendfsync-on-rewrite": yesno("no"),
     "auto-aof-rewrite-percentage": int(0).default(100),
     "auto-aof-rewrite-min-size": memory().default("64mb"),
@@ -414,6 +434,9 @@ export const persistenceSection = z
   })
   .strict();
 
+/** The persistence cost model a scenario without a persistence section runs with. */
+export const PERSISTENCE_DEFAULTS = persistenceSection.parse({});
+
 /** The host Redis runs on. */
 export const hostSection = z
   .object({
@@ -427,9 +450,11 @@ const retry = z
     max: int(0, 100).default(0),
     base: duration().default("50ms"),
     cap: duration().default("1s"),
-    jitter: oneOf(["full", "none"] as const).default("full"),
+    jitter: oneOf(RETRY_JITTER).default("full"),
   })
   .strict();
+
+export const HOST_DEFAULTS = hostSection.parse({});
 
 /** The cache-aside clients (application instances). */
 export const appSection = z
@@ -440,6 +465,9 @@ export const appSection = z
     retry: retry.default({}),
   })
   .strict();
+
+/** The clients a scenario with a database section but no app section has. */
+export const APP_DEFAULTS = appSection.parse({});
 
 /** The backing database: a queue with a connection pool (reference §E). */
 export const databaseSection = z
@@ -454,8 +482,6 @@ export const databaseSection = z
   })
   .strict();
 
-export const EVENT_ACTIONS = ["flushall", "restart", "prewarm", "crash", "bgsave", "bgrewriteaof"] as const;
-
 /** A scheduled event: {at: 10m, action: flushall | restart | prewarm, …}. */
 const event = z
   .object({
@@ -463,14 +489,14 @@ const event = z
     action: oneOf(EVENT_ACTIONS),
     downtime: duration(false).optional(),
     keys: fraction().optional(),
-    kind: oneOf(["power-loss", "process"] as const).optional(),
+    kind: oneOf(CRASH_KINDS).optional(),
   })
   .strict();
 
 const workload = z
   .object({
     rate: z.number().positive("must be greater than 0").finite("must be finite").optional(),
-    arrivals: oneOf(["poisson", "constant"] as const).default("poisson"),
+    arrivals: oneOf(ARRIVALS).default("poisson"),
     mode: oneOf(MODES).default("cache-aside"),
     ops: opsMix.default({ get: 0.9, set: 0.1, del: 0 }),
     classes: z.array(keyClass).min(1, "needs at least one key class").optional(),
@@ -598,6 +624,9 @@ export function knownKeys(): string[] {
     else if (s instanceof z.ZodRecord) walk(s.valueSchema);
   };
   walk(scenarioSchema);
-  for (const k of ["dist", "size", "min", "max", "median", "p99", "values", "weights", "jitter", "alpha", "offset", "time", "p50", "mean", "kind", "beta", "lock-ttl", "poll", "holder-failure", "stale", "refresh"]) out.add(k);
+  // the keys of the distributions' and mitigations' object forms (checked by hand, not shapes)
+  out.add("dist");
+  for (const table of [SIZE_DISTS, TTL_DISTS, POPULARITY_DISTS, { all: POPULARITY_COMMON }, TIME_DISTS, MITIGATION_PARAMS])
+    for (const keys of Object.values(table) as (readonly string[])[]) for (const k of keys) out.add(k);
   return [...out];
 }

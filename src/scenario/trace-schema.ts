@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { parseMemory } from "./units.ts";
+import { parseMemory } from "../units.ts";
+import { TIME_UNITS, TRACE_FORMATS, TRACE_MODES, type TraceFormat } from "../workload/config.ts";
 
 /*
  * The scenario's `workload.trace` section: which file, in which format, replayed how. Pure (no file
@@ -15,10 +16,8 @@ import { parseMemory } from "./units.ts";
  * .xz or .zst. The Twitter and libCacheSim CSV layouts must be named.
  */
 
-export const TRACE_FORMATS = ["auto", "csv", "oracle-general", "libcachesim-csv", "cache2k", "twitter"] as const;
-export type TraceFormat = Exclude<(typeof TRACE_FORMATS)[number], "auto">;
-export const TRACE_MODES = ["cache-aside", "literal"] as const;
-export const TIME_UNITS = ["s", "ms", "us"] as const;
+// declared beside the workload (workload/config.ts); kept for io/traces/index.ts
+export { TRACE_FORMATS, type TraceFormat, type TraceSpec } from "../workload/config.ts";
 
 /** The format a file name implies, or null (`a.oracleGeneral.zst` → oracle-general). */
 export function detectFormat(path: string): TraceFormat | null {
@@ -117,5 +116,4 @@ export const traceSpec = z
     }
   });
 
-export type TraceSpec = z.output<typeof traceSpec>;
 export type TraceSpecInput = z.input<typeof traceSpec>;

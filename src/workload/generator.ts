@@ -1,17 +1,9 @@
 import { hash01, type Rng, type Streams } from "../core/random.ts";
-import {
-  MODE_CACHE_ASIDE,
-  POP_HOTSET,
-  POP_ZIPF,
-  type ClassPhase,
-  type ClassPlan,
-  type Plan,
-  type Popularity,
-} from "../scenario/compile.ts";
-import { digits, OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, type KeyRegistry, type Request, type RequestSource } from "./request.ts";
+import { MAX_KEYS, MODE_CACHE_ASIDE, POP_HOTSET, POP_ZIPF, type ClassPhase, type ClassPlan, type GeneratorPlan, type Popularity } from "./config.ts";
+import { digits } from "../core/digits.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, type KeyRegistry, type Request, type RequestSource } from "./request.ts";
 import { ZipfSampler } from "./zipf.ts";
 import { InputError } from "../errors.ts";
-import { MAX_KEYS } from "../scenario/schema.ts";
 
 /*
  * The generated workload: open-loop arrivals (Poisson or evenly spaced) at the phase's rate; each arrival
@@ -46,7 +38,7 @@ class ClassState {
 
 export class Generator implements RequestSource {
   private readonly classes: ClassState[];
-  private readonly plan: Plan;
+  private readonly plan: GeneratorPlan;
   private readonly reg: KeyRegistry;
   private readonly rngArrivals: Rng;
   private readonly rngKeys: Rng;
@@ -61,7 +53,7 @@ export class Generator implements RequestSource {
   private nextId = 0;
   readonly boundedKeys: number;
 
-  constructor(plan: Plan, streams: Streams, reg: KeyRegistry) {
+  constructor(plan: GeneratorPlan, streams: Streams, reg: KeyRegistry) {
     this.plan = plan;
     this.reg = reg;
     this.rngArrivals = streams.get("arrivals");

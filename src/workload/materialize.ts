@@ -1,5 +1,5 @@
-import type { Plan } from "../scenario/compile.ts";
 import type { Streams } from "../core/random.ts";
+import type { GeneratorPlan } from "./config.ts";
 import { Generator } from "./generator.ts";
 import { OP_CACHE_GET, Request, type KeyRegistry } from "./request.ts";
 import { TraceBatch } from "./trace.ts";
@@ -10,7 +10,7 @@ import { TraceBatch } from "./trace.ts";
  * (10 M requests ≈ 410 MB), so it is only done for `opt`. Values and TTLs of cache-aside fills are
  * computed for every read up front (they are functions of the key and time, so nothing else changes).
  */
-export function materialize(plan: Plan, streams: Streams, reg: KeyRegistry): TraceBatch {
+export function materialize(plan: GeneratorPlan, streams: Streams, reg: KeyRegistry): TraceBatch {
   const gen = new Generator(plan, streams, reg);
   const req = new Request();
   let cap = 1 << 16;

@@ -33,12 +33,5 @@ export interface KeyRegistry {
   defineKey(key: number, db: number, keyLen: number): void;
 }
 
-/** Decimal digits of a non-negative integer. */
-export function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
-  return d;
-}
+// moved to core/digits.ts (persistence counts key lengths too); kept for persistence and io/traces
+export { digits } from "../core/digits.ts";
