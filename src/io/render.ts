@@ -65,7 +65,7 @@ export async function renderRunChartsAsync(
 }
 
 /**
- * Renders a sweep directory's comparison charts (sweep-charts.ts) from its sweep.json and sweep.csv into
+ * Renders a sweep directory's comparison charts (charts/sweep-charts.ts) from its sweep.json and sweep.csv into
  * <dir>/charts/<id>.svg and .png; returns the files written, relative to `dir`. A sweep without finished
  * points gets no charts (and keeps any it had).
  */
