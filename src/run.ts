@@ -43,7 +43,7 @@ export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
   const runner = makeRunner(plan, opts);
   if (runner.server.opt !== null && plan.workload.kind === "generated") {
     // Belady needs the future: generate the whole workload first (materialize.ts).
-    runner.feedBatch(materialize(plan, runner.streams, runner.server));
+    runner.feedBatch(materialize(plan, runner.streams, runner.registry));
     return runner.finish();
   }
   const source = requestSource(runner, plan, opts);
@@ -54,8 +54,8 @@ export function runPlan(plan: Plan, opts: RunOptions = {}): RunResult {
 
 /** The request source of a run that is not a trace reader's: the generator (wired for prewarm and the app), or opts.source. */
 function requestSource(runner: Runner, plan: Plan, opts: RunOptions): RequestSource {
-  const gen = plan.workload.kind === "trace" ? null : new Generator(plan, runner.streams, runner.server);
-  const source = gen ?? opts.source?.(runner.server);
+  const gen = plan.workload.kind === "trace" ? null : new Generator(plan, runner.streams, runner.registry);
+  const source = gen ?? opts.source?.(runner.registry);
   if (!source) throw new Error("a trace workload needs a trace reader: use runPlanAsync");
   if (gen) runner.useSource(gen, (f, visit) => gen.hottestSteps(f, visit), (c, i) => gen.keyName(c, i));
   return source;
@@ -90,7 +90,7 @@ export async function runPlanYielding(plan: Plan, opts: RunOptions = {}, trace?:
     }
   };
   if (trace) {
-    for await (const batch of trace.batches(runner.server)) {
+    for await (const batch of trace.batches(runner.registry)) {
       if (batch.n > 0) await catchUp(batch.t[0]);
       if (!runner.feedBatch(batch)) break;
       await pause();
@@ -98,7 +98,7 @@ export async function runPlanYielding(plan: Plan, opts: RunOptions = {}, trace?:
   } else if (runner.server.opt !== null && plan.workload.kind === "generated") {
     // Belady needs the future: generate the whole workload first (materialize.ts).
     await pause();
-    runner.feedBatch(materialize(plan, runner.streams, runner.server));
+    runner.feedBatch(materialize(plan, runner.streams, runner.registry));
   } else {
     const source = requestSource(runner, plan, opts);
     // a prewarm at 0 s (sim init writes one) can take seconds for millions of keys: run it here in steps

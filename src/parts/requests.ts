@@ -3,7 +3,7 @@ import { US_PER_S } from "../core/time.ts";
 import type { CacheAside } from "../app/cache-aside.ts";
 import { MAX_VALUE_BYTES } from "../redis/config.ts";
 import { WRITE_OOM, type RedisServer } from "../redis/server.ts";
-import { OP_CACHE_GET, OP_DEL, OP_GET, type Request, type RequestSource } from "../workload/request.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, type KeyRegistry, type Request, type RequestSource } from "../workload/request.ts";
 import type { TraceBatch } from "../workload/trace.ts";
 import { InputError } from "../errors.ts";
 import type { Plan } from "./plan.ts";
@@ -34,6 +34,12 @@ export abstract class RequestPath {
   /** Requests refused while a server was down or loading (restart, crash), without a database model. */
   refused = 0;
   protected lastT = 0;
+  /**
+   * Where request sources declare key ids: the server itself in a standalone run; with several servers
+   * each key is declared on the server that holds it (ids stay dense across the run, so each server's
+   * per-key arrays reach the largest id: memory a cluster of many shards would want to trim).
+   */
+  readonly registry: KeyRegistry;
 
   constructor(
     sim: Sim,
@@ -52,6 +58,7 @@ export abstract class RequestPath {
     this.route = route;
     this.endUs = endUs;
     this.onProgress = onProgress;
+    this.registry = route === null ? this.server : { defineKey: (key, db, keyLen) => servers[route(key)].defineKey(key, db, keyLen) };
   }
 
   /** Moves simulated time to `t` (firing due events); false if `t` is past the end of the run. */

@@ -48,6 +48,8 @@ export interface RunResult {
   summary: Summary;
   /** The (first) server, as it is at the end of the run. */
   server: RedisServer;
+  /** Every server of the run (one in a standalone run). */
+  servers: RedisServer[];
   rows: number;
   /** With a database: one row per key class, values in CLASS_COLUMNS order. */
   classes?: (string | number)[][];
@@ -140,7 +142,7 @@ export class Runner extends RequestPath {
     if (this.lastSampleUs < endUs || this.rows === 0) this.sample();
     const summary = {} as Summary;
     for (const p of this.parts) Object.assign(summary, p.summary?.(endUs));
-    const result: RunResult = { summary, server: this.server, rows: this.rows };
+    const result: RunResult = { summary, server: this.server, servers: this.servers, rows: this.rows };
     if (this.app !== null) {
       result.classes = this.appPart!.classes();
       result.app = this.app;

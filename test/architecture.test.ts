@@ -1,0 +1,130 @@
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+
+/*
+ * Issue 15: the arrows between folders (docs/architecture.md). Read from the sources themselves (every
+ * import, export … from, `import type` and dynamic import(), as TypeScript's own pre-processor finds
+ * them), so that a change that breaks a rule fails here with the file and the import named.
+ *
+ *  - the model (src/core, src/redis, src/workload, src/app, src/db) imports nothing from src/scenario,
+ *    src/cli, src/io or src/parts: scenario compiles into the model's types, not the other way round;
+ *  - Node's built-ins (node:…) only in src/cli and src/io: the rest runs in a browser (the notebooks);
+ *  - no import circle, between files or between folders;
+ *  - src/index.ts, the public API, is what bin/, the CLI and the notebooks use.
+ */
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SRC = join(ROOT, "src");
+const MODEL = ["core", "redis", "workload", "app", "db"];
+const NODE_ONLY = ["cli", "io"];
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...sources(p));
+    else if (/\.(ts|mts|mjs)$/.test(e.name) && !/\.test\.ts$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** The imports of a file: project files (absolute paths) and bare specifiers (node:…, packages). */
+function importsOf(file: string): { local: string[]; bare: string[] } {
+  const info = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+  const local: string[] = [], bare: string[] = [];
+  for (const { fileName } of info.importedFiles) {
+    if (fileName.startsWith(".")) local.push(normalize(join(dirname(file), fileName)));
+    else bare.push(fileName);
+  }
+  return { local, bare };
+}
+
+const FILES = sources(SRC);
+const GRAPH = new Map(FILES.map((f) => [f, importsOf(f)]));
+const rel = (f: string) => relative(ROOT, f);
+/** A file's folder under src/; a file directly in src/ is a node of its own ("errors.ts", "run.ts", …). */
+const folder = (f: string) => relative(SRC, f).split(/[\\/]/)[0];
+/** Files directly in src/ that are leaves anyone may import (they import only each other). */
+const LEAVES = ["errors.ts", "units.ts"];
+
+describe("architecture (docs/architecture.md)", () => {
+  it("reads every source file's imports (the rules below see something)", () => {
+    expect(FILES.length).toBeGreaterThan(80);
+    expect(GRAPH.get(join(SRC, "parts/runner.ts"))!.local.some((f) => f.endsWith("redis/server.ts"))).toBe(true);
+  });
+
+  it("the model imports only the model, metrics/ and the leaves (nothing from scenario/, cli/, io/, parts/, run.ts)", () => {
+    const bad: string[] = [];
+    for (const [f, { local }] of GRAPH)
+      if (MODEL.includes(folder(f)))
+        for (const d of local) if (!MODEL.includes(folder(d)) && !LEAVES.includes(folder(d)) && folder(d) !== "metrics") bad.push(`${rel(f)} → ${rel(d)}`);
+    expect(bad).toEqual([]);
+  });
+
+  it("Node's built-ins are imported only in src/cli and src/io", () => {
+    const bad: string[] = [];
+    for (const [f, { bare }] of GRAPH) if (!NODE_ONLY.includes(folder(f))) for (const b of bare) if (b.startsWith("node:") || ["fs", "path", "os", "child_process", "net", "crypto"].includes(b)) bad.push(`${rel(f)} → ${b}`);
+    expect(bad).toEqual([]);
+  });
+
+  it("the leaves import only each other", () => {
+    for (const leaf of LEAVES) expect((GRAPH.get(join(SRC, leaf))?.local ?? []).filter((d) => !LEAVES.includes(folder(d))), leaf).toEqual([]);
+  });
+
+  it("no import circle between files", () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 1 | 2>();
+    const stack: string[] = [];
+    const visit = (f: string) => {
+      state.set(f, 1);
+      stack.push(f);
+      for (const d of GRAPH.get(f)?.local ?? []) {
+        if (!GRAPH.has(d)) continue;
+        if (state.get(d) === 1) cycles.push([...stack.slice(stack.indexOf(d)), d].map(rel).join(" → "));
+        else if (!state.has(d)) visit(d);
+      }
+      stack.pop();
+      state.set(f, 2);
+    };
+    for (const f of FILES) if (!state.has(f)) visit(f);
+    expect(cycles).toEqual([]);
+  });
+
+  it("no import circle between folders", () => {
+    const arrows = new Map<string, Set<string>>();
+    for (const [f, { local }] of GRAPH)
+      for (const d of local) {
+        if (!GRAPH.has(d)) continue;
+        const a = folder(f), b = folder(d);
+        if (a !== b) (arrows.get(a) ?? arrows.set(a, new Set()).get(a)!).add(b);
+      }
+    const cycles: string[] = [];
+    const state = new Map<string, 1 | 2>();
+    const stack: string[] = [];
+    const visit = (a: string) => {
+      state.set(a, 1);
+      stack.push(a);
+      for (const b of arrows.get(a) ?? []) {
+        if (state.get(b) === 1) cycles.push([...stack.slice(stack.indexOf(b)), b].map((x) => `src/${x}`).join(" → "));
+        else if (!state.has(b)) visit(b);
+      }
+      stack.pop();
+      state.set(a, 2);
+    };
+    for (const a of arrows.keys()) if (!state.has(a)) visit(a);
+    expect(cycles).toEqual([]);
+  });
+
+  it("src/index.ts exists and bin/, the CLI and the notebooks use it", () => {
+    const index = join(SRC, "index.ts");
+    expect(existsSync(index)).toBe(true);
+    const uses = (file: string) => importsOf(file).local.some((d) => d === index);
+    expect(uses(join(ROOT, "bin/sim.js")), "bin/sim.js").toBe(true);
+    expect(uses(join(ROOT, "notebooks/evictsim.ts")), "notebooks/evictsim.ts").toBe(true);
+    const cli = FILES.filter((f) => folder(f) === "cli" && uses(f)).map(rel);
+    expect(cli.length, "src/cli files importing src/index.ts").toBeGreaterThan(0);
+  });
+});
