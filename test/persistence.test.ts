@@ -818,6 +818,54 @@ describe("a graceful restart with persistence loses nothing", () => {
 // 12. the bundled scenarios
 // ---------------------------------------------------------------------------------------------------
 
+describe("Persistence.restart: the persistence side of a SHUTDOWN or a crash, behind one call", () => {
+  it("SHUTDOWN with save points: a synchronous save of used_memory at the save speed, nothing lost, every key loaded", () => {
+    const { plan, sim, server, p } = direct(directYaml("{ save-speed: 1mb }", `{ save: "3600 1" }`), 1000, 100);
+    sim.advanceTo(1_000_000);
+    const keys = server.ks.keys;
+    const used = server.used;
+    const r = p.restart(true, true);
+    expect(r.saveUs).toBe(Math.round((used / plan.persistence!.saveBytesPerSec) * 1e6));
+    expect(r.writesLost).toBe(0);
+    expect(server.ks.keys).toBe(keys);
+    expect(r.loadUs).toBeGreaterThan(0);
+    expect(r.loadUs).toBe(p.loadTimeUs(keys, Math.max(0, server.used - server.mem.startup)));
+    expect(p.atRisk()).toBe(0);
+  });
+
+  it("a crash with nothing durable (no save point, no AOF, no snapshot): every write lost, the server empty, nothing to load", () => {
+    const { sim, server, p } = direct(directYaml("{}"), 1000, 100);
+    sim.advanceTo(1_000_000);
+    expect(p.restart(false, true)).toEqual({ saveUs: 0, writesLost: 1000, loadUs: 0 });
+    expect(server.ks.keys).toBe(0);
+  });
+
+  it("a power loss under RDB: the keys created after the last save's fork are gone, the older ones stay", () => {
+    const { sim, server, p } = direct(directYaml("{ save-speed: 10mb }", `{ save: "3600 1" }`), 1000, 100);
+    sim.advanceTo(1_000_000);
+    p.bgsave();
+    sim.advanceTo(p.childEndUs + 1);
+    expect(p.rdbSaves).toBe(1);
+    for (let k = 1000; k < 1100; k++) {
+      server.defineKey(k, 0, 12);
+      server.set(k, 100, -1, 0);
+    }
+    expect(p.atRisk()).toBe(100);
+    const r = p.restart(false, true);
+    expect(r.writesLost).toBe(100);
+    expect(server.ks.keys).toBe(1000);
+    expect(r.loadUs).toBeGreaterThan(0);
+  });
+
+  it("blockUntil: the restarted server answers from then on", () => {
+    const { plan, sim, p } = direct(directYaml("{}", `{ save: "3600 1" }`), 10, 100);
+    sim.advanceTo(1_000_000);
+    p.restart(true, false);
+    p.blockUntil(6_000_000);
+    expect(p.readReply(1_000_000)).toBe(6_000_000 + plan.persistence!.commandUs);
+  });
+});
+
 describe("scenarios/rdb-cow.yaml", () => {
   it("4 KiB pages: ~42 MB of COW, a ~9 ms fork; THP: COW ≈ the whole dataset", () => {
     const small = bundled("rdb-cow.yaml");

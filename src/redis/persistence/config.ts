@@ -1,4 +1,4 @@
-import type { ServiceDist } from "../../db/database.ts";
+import type { ServiceDist } from "../../core/distributions.ts";
 
 /*
  * The persistence configuration the model runs on (redis.conf's save, appendonly, appendfsync,
