@@ -13,7 +13,7 @@ export type AppendFsync = (typeof APPENDFSYNC)[number];
 /** Redis's default (config.c: appendfsync everysec). */
 export const APPENDFSYNC_DEFAULT: AppendFsync = "everysec";
 
-/** The codes the model compares against (server.h's AOF_FSYNC_ALWAYS / EVERYSEC / NO, in that order). */
+/** The codes the model compares against, an appendfsync name's index in APPENDFSYNC (server.h's AOF_FSYNC_* number them NO 0, ALWAYS 1, EVERYSEC 2). */
 export const FSYNC_ALWAYS = 0;
 export const FSYNC_EVERYSEC = 1;
 export const FSYNC_NO = 2;
