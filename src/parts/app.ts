@@ -94,10 +94,10 @@ export class AppPart implements Part {
     this.last = { t, completed: app.completed, dbStarted: db.started, dbBusy: this.busy };
   }
 
-  /** After a flush or a restart the clients no longer know which keys are missing. */
-  flushed(): void {
-    this.app?.forgetMissing();
-  }
+  /** After a FLUSHALL (the servers' part flushes first) or a restart the clients no longer know which keys are missing. */
+  readonly on = {
+    flushall: () => this.app?.forgetMissing(),
+  };
 
   restarted(): void {
     this.app?.forgetMissing();

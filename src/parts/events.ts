@@ -2,16 +2,17 @@ import type { Sim } from "../core/sim.ts";
 import type { RedisServer, WarmKeys } from "../redis/server.ts";
 import { Request, type RequestSource } from "../workload/request.ts";
 import type { Generator } from "../workload/generator.ts";
-import { EV_BGREWRITEAOF, EV_BGSAVE, EV_CRASH, EV_FLUSHALL, EV_PREWARM, EV_RESTART, type EventPlan } from "./plan.ts";
+import { EV_CRASH, EV_PREWARM, EV_RESTART, EVENT_ACTIONS, type EventPlan } from "./plan.ts";
 import type { AppPart } from "./app.ts";
 import type { Part } from "./part.ts";
 import type { PersistencePart } from "./persistence.ts";
 import type { Sampler } from "./sampling.ts";
 
 /*
- * The scenario's events (`events:`): FLUSHALL, a prewarm, BGSAVE, BGREWRITEAOF, a restart or a crash,
- * each at its time. The events act on the other parts through their narrow hooks (Part.flushed,
- * Part.restarted, PersistencePart.restart), never on their internals.
+ * The scenario's events (`events:`) at their times: the parts act on FLUSHALL, BGSAVE and BGREWRITEAOF
+ * by themselves (Part.on); a prewarm (the hottest keys loaded) and a restart or crash (the server down,
+ * then loading, then serving what persistence kept) involve several parts and are run here, through
+ * their narrow hooks (Part.restarted, PersistencePart.restart), never through their internals.
  */
 
 /** A generated workload's hottest keys, visited a step at a time (Generator.hottestSteps). */
@@ -75,23 +76,18 @@ export class Events {
 
   private fire(e: EventPlan): void {
     switch (e.action) {
-      case EV_FLUSHALL:
-        for (const server of this.servers) server.flushall();
-        for (const part of this.parts) part.flushed?.();
-        break;
       case EV_PREWARM:
         this.prewarm(e.keys);
-        break;
-      case EV_BGSAVE:
-        for (const p of this.persistence) p?.p.bgsave();
-        break;
-      case EV_BGREWRITEAOF:
-        for (const p of this.persistence) p?.p.bgrewriteaof();
         break;
       case EV_RESTART:
       case EV_CRASH:
         this.servers.forEach((server, i) => this.restart(e, server, this.persistence[i], e.action === EV_RESTART));
         break;
+      default: {
+        // the events one part or another acts on by itself (Part.on): FLUSHALL, BGSAVE, BGREWRITEAOF
+        const action = EVENT_ACTIONS[e.action];
+        for (const part of this.parts) part.on?.[action]?.(e);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Column } from "../metrics/columns.ts";
 import type { RedisServer } from "../redis/server.ts";
+import type { EventAction, EventPlan } from "./plan.ts";
 
 /*
  * A part of a run: one piece of the model (a server, its persistence, the cache-aside clients and
@@ -36,8 +37,11 @@ export interface Part {
   sampled?(t: number, row: readonly number[]): void;
   /** Summary fields at the end of the run (`endUs`: the run's end), merged in the order of the parts. */
   summary?(endUs: number): Partial<Record<string, string | number>>;
-  /** A FLUSHALL (event): the part forgets what it knew of the keyspace. */
-  flushed?(): void;
+  /**
+   * The scenario events this part acts on, by name (`flushall`, `bgsave`, …), called in the order of the
+   * parts. A restart, a crash and a prewarm involve several parts: events.ts runs them through `restarted`.
+   */
+  readonly on?: { readonly [A in EventAction]?: (e: EventPlan) => void };
   /** After a restart or crash of `server`: it is down, then loading, until `downUntil` (µs). */
   restarted?(server: RedisServer, downUntil: number): void;
 }

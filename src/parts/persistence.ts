@@ -51,6 +51,11 @@ export class PersistencePart implements Part {
     });
   }
 
+  readonly on = {
+    bgsave: () => this.p.bgsave(),
+    bgrewriteaof: () => this.p.bgrewriteaof(),
+  };
+
   sampling(): void {
     const p = this.p;
     const rss = p.rssParent + p.cowBytes;

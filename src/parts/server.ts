@@ -72,6 +72,13 @@ export class ServerPart implements Part {
     });
   }
 
+  /** FLUSHALL: every server empties its databases (before the other parts hear of it). */
+  readonly on = {
+    flushall: () => {
+      for (const server of this.servers) server.flushall();
+    },
+  };
+
   /** The sum over the servers of `f`. */
   private sum(f: (server: RedisServer) => number): number {
     const servers = this.servers;
