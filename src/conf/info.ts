@@ -2,7 +2,7 @@ import { cut, InputError } from "../errors.ts";
 import { allocatorFn, type Allocator, type SizeClassFn } from "../redis/alloc.ts";
 import { CLIENT_BYTES, DICT_ENTRY_SIZE, LATENCY_HISTOGRAM_BYTES, sdsAllocSize, startupUsedMemory } from "../redis/memory.ts";
 import { formatBytes, formatDuration } from "../units.ts";
-import { CONFIG_MAX_HZ, CONFIG_MIN_HZ } from "../redis/config.ts";
+import { CONFIG_MAX_HZ, CONFIG_MIN_HZ, DEFAULT_REDIS_CONFIG } from "../redis/config.ts";
 import { REDIS_POLICY_NAMES } from "../redis/policies.ts";
 import type { InferredField } from "./redis-conf.ts";
 import { valueLenFromValueBytes } from "./sizes.ts";
@@ -252,7 +252,7 @@ export function infoToScenario(info: RedisInfo, opts: { allocator?: Allocator } 
   const notes: string[] = [];
   const observed: string[] = [];
   const redis: InferredField[] = [];
-  const allocator = opts.allocator ?? "jemalloc-bundled";
+  const allocator = opts.allocator ?? DEFAULT_REDIS_CONFIG.allocator;
   const A = allocatorFn(allocator);
 
   // ---- redis fields

@@ -2,7 +2,7 @@ import { cut, InputError } from "../errors.ts";
 import { show } from "../units.ts";
 import { allocatorFn, type Allocator, type SizeClassFn } from "../redis/alloc.ts";
 import { EMBSTR_SIZE_LIMIT, ENC_EMBSTR, ENC_RAW, memoryUsage, stringValueBytes } from "../redis/memory.ts";
-import { MAX_VALUE_BYTES } from "../redis/config.ts";
+import { DEFAULT_REDIS_CONFIG, MAX_VALUE_BYTES } from "../redis/config.ts";
 
 /*
  * A sample of key sizes → a value-size distribution the scenario schema accepts.
@@ -362,7 +362,8 @@ function quantile(sorted: { v: number; w: number }[], total: number, p: number):
  * up to rounding) with its weight. Also a lognormal by the sample's median and 99th percentile.
  */
 export function fitSizes(parsed: ParsedSizes, opts: { allocator?: Allocator; bins?: number; label?: string } = {}): SizeFit {
-  const A = allocatorFn(opts.allocator ?? "jemalloc-bundled");
+  const allocator = opts.allocator ?? DEFAULT_REDIS_CONFIG.allocator;
+  const A = allocatorFn(allocator);
   const bins = opts.bins ?? 20;
   const meanKeyLen = parsed.meanKeyLen ?? DEFAULT_KEY_LEN;
   const vals: { v: number; w: number }[] = [];
@@ -423,13 +424,13 @@ export function fitSizes(parsed: ParsedSizes, opts: { allocator?: Allocator; bin
   const what =
     parsed.format === "csv" ? `${n} MEMORY USAGE samples${opts.label ? ` of ${opts.label}` : ""}` : parsed.format === "keystats" ? `redis-cli --keystats percentiles of ${n} keys` : parsed.format === "memkeys" ? `redis-cli --memkeys mean of ${n} string keys` : `redis-cli --bigkeys mean string length of ${n} keys`;
   const keyWhat = parsed.samples.every((s) => s.keyLen !== undefined) ? "each key's own name length" : parsed.meanKeyLen !== undefined ? `mean key length ${parsed.meanKeyLen}` : `key names assumed ${DEFAULT_KEY_LEN} bytes`;
-  const from = parsed.valueBytes ? `${parsed.file}: ${what}` : `${parsed.file}: ${what}, less per-key overhead (dictEntry, key sds, robj; ${opts.allocator ?? "jemalloc-bundled"} size classes; ${keyWhat})`;
+  const from = parsed.valueBytes ? `${parsed.file}: ${what}` : `${parsed.file}: ${what}, less per-key overhead (dictEntry, key sds, robj; ${allocator} size classes; ${keyWhat})`;
   const notes = [...parsed.notes];
   const types = new Map<string, number>();
   for (const x of parsed.samples) if (x.type !== undefined && x.type !== "string") types.set(x.type, (types.get(x.type) ?? 0) + x.weight);
   if (types.size)
     notes.push(`${[...types.values()].reduce((a, b) => a + b, 0)} of ${n} sampled keys are not strings (${[...types].map(([t, k]) => `${t} ${k}`).join(", ")}): modelled as strings of the same memory`);
-  if (below > 0) notes.push(`${below} of ${n} sizes are below the smallest string key of their name length under ${opts.allocator ?? "jemalloc-bundled"} (another allocator? integer values?): taken as 0-byte values`);
+  if (below > 0) notes.push(`${below} of ${n} sizes are below the smallest string key of their name length under ${allocator} (another allocator? integer values?): taken as 0-byte values`);
   return {
     valueSize,
     lognormal,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { MITIGATION_DEFAULTS, MITIGATION_PARAMS, MITIGATIONS, RETRY_JITTER, SWR_REFRESH } from "../app/config.ts";
 import { CRASH_KINDS, EVENT_ACTIONS } from "../parts/plan.ts";
 import { ALLOCATORS } from "../redis/alloc.ts";
-import { DEFAULT_REDIS_CONFIG, INT_CONFIGS, MAX_VALUE_BYTES, type IntConfigName } from "../redis/config.ts";
+import { DEFAULT_REDIS_CONFIG, INT_CONFIGS, MAX_DATABASES, MAX_VALUE_BYTES, type IntConfigName } from "../redis/config.ts";
 import { ACCOUNTING } from "../redis/memory.ts";
 import { APPENDFSYNC, APPENDFSYNC_DEFAULT } from "../redis/persistence/config.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
@@ -302,7 +302,7 @@ const keyClass = z
       }),
     }),
     share: z.number().min(0, "must be 0 or more").finite("must be finite").default(1),
-    db: int(0, 15).default(0),
+    db: int(0, MAX_DATABASES - 1).default(0),
     "key-prefix": z.string().max(1000, "must be at most 1000 characters").optional(),
     "value-size": valueSize.default(100),
     ttl: ttlSpec.default("none"),
