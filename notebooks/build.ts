@@ -47,6 +47,22 @@ const noNodePlugin: Plugin = {
   },
 };
 
+/**
+ * The notebooks import src/index.ts, the public API, which also exports the chart-spec builders
+ * (src/charts/, on @observablehq/plot). The notebooks draw with their own Plot, so those modules are
+ * marked free of side effects: esbuild then leaves them out of the bundle when nothing uses them (they
+ * have none: their top level only declares). The same would follow from package.json "sideEffects".
+ */
+const chartsUnusedPlugin: Plugin = {
+  name: "charts-side-effect-free",
+  setup(b) {
+    b.onResolve({ filter: /\/charts\/[^/]+\.ts$/ }, (args) => {
+      const path = join(args.resolveDir, args.path);
+      return relative(join(NOTEBOOKS_DIR, "..", "src", "charts"), path).startsWith("..") ? undefined : { path, sideEffects: false };
+    });
+  },
+};
+
 const coreOptions = (outfile: string): BuildOptions & { metafile: true } => ({
   entryPoints: [join(NOTEBOOKS_DIR, "evictsim.ts")],
   bundle: true,
@@ -58,8 +74,29 @@ const coreOptions = (outfile: string): BuildOptions & { metafile: true } => ({
   metafile: true,
   legalComments: "none",
   logLevel: "warning",
-  plugins: [rawPlugin, noNodePlugin],
+  plugins: [rawPlugin, noNodePlugin, chartsUnusedPlugin],
 });
+
+/**
+ * Bundles `entry` for the browser in memory (nothing written) with the same Node built-in check as the
+ * notebooks' core; returns the files it took in (relative to the working directory). Throws esbuild's
+ * failure, naming the built-in and the importing file, if any of our files reaches one.
+ * test/index.test.ts holds src/index.ts, the public API, to this.
+ */
+export async function browserInputs(entry: string): Promise<string[]> {
+  const result = await esbuild({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+    plugins: [rawPlugin, noNodePlugin],
+  });
+  return Object.keys(result.metafile.inputs);
+}
 
 /** Step 1: the core as one browser ESM file. Returns its size in bytes. */
 export async function bundleCore(outfile = CORE_OUT): Promise<number> {

@@ -1,9 +1,9 @@
 /// <reference path="./raw.d.ts" />
 /*
- * The notebooks' one import: the simulator's browser-safe core (src/core, src/redis, src/app, src/db,
- * src/workload, src/scenario, src/metrics, src/run.ts) and the bundled scenarios, plus the few helpers
- * the lessons share. build.ts bundles this file with esbuild (platform: browser, no Node built-ins
- * allowed) into notebooks/lib/evictsim.js, which the notebooks import.
+ * The notebooks' one import: the simulator's public API (src/index.ts: browser-safe, the same API a
+ * program uses) and the bundled scenarios, plus the few helpers the lessons share. build.ts bundles this
+ * file with esbuild (platform: browser, no Node built-ins allowed) into notebooks/lib/evictsim.js, which
+ * the notebooks import.
  *
  * Timing lives here, not under src/ (STYLE.md rule 5: no wall clock in the model): every live
  * simulation goes through `timed`, which reports its wall-clock time to the console
@@ -11,19 +11,23 @@
  * (`<html data-sim-ms-<label>>`), where the headless test reads it.
  */
 
-import { Sim } from "../src/core/sim.ts";
-import { Streams, type Rng } from "../src/core/random.ts";
-import { US_PER_S } from "../src/core/time.ts";
-import { DEFAULT_REDIS_CONFIG, type RedisConfig } from "../src/redis/config.ts";
-import { RedisServer } from "../src/redis/server.ts";
-import { lfuDecrAndReturn, lfuLogIncr, LFU_COUNTER_MAX, LFU_INIT_VAL } from "../src/redis/lfu.ts";
-import { estimateObjectIdleTime } from "../src/redis/lru.ts";
-import { MemoryModel, stringEncoding } from "../src/redis/memory.ts";
-import type { PolicyName } from "../src/redis/policies.ts";
-import { parseScenario } from "../src/scenario/parse.ts";
-import { compile } from "../src/scenario/compile.ts";
-import { CLASS_COLUMNS, timeseriesColumns, type Summary } from "../src/metrics/columns.ts";
-import { runPlan } from "../src/run.ts";
+import {
+  DEFAULT_REDIS_CONFIG,
+  estimateObjectIdleTime,
+  LFU_INIT_VAL,
+  lfuDecrAndReturn,
+  lfuLogIncr,
+  MemoryModel,
+  RedisServer,
+  runScenario as runScenarioWith,
+  Sim,
+  Streams,
+  stringEncoding,
+  US_PER_S,
+  type PolicyName,
+  type RedisConfig,
+  type ScenarioRun,
+} from "../src/index.ts";
 
 import latePager from "../scenarios/late-night-pager.yaml?raw";
 import latePagerFixed from "../scenarios/late-night-pager-fixed.yaml?raw";
@@ -31,8 +35,8 @@ import stampede from "../scenarios/stampede.yaml?raw";
 import rdbCow from "../scenarios/rdb-cow.yaml?raw";
 import policyComparison from "../scenarios/policy-comparison.yaml?raw";
 
-export { parseScenario, compile, runPlan, Streams, lfuLogIncr, lfuDecrAndReturn, LFU_INIT_VAL, LFU_COUNTER_MAX };
-export type { Rng, Summary, PolicyName };
+export { parseScenario, compile, runPlan, Streams, lfuLogIncr, lfuDecrAndReturn, LFU_INIT_VAL, LFU_COUNTER_MAX } from "../src/index.ts";
+export type { Rng, Summary, PolicyName, HerdRow, ScenarioRun, TimeseriesRow as Row } from "../src/index.ts";
 
 /** The bundled scenarios' YAML text, as in scenarios/. */
 export const scenarios: Record<string, string> = {
@@ -77,55 +81,12 @@ export function timed<T extends object>(label: string, fn: () => T, count: (r: T
 
 // ============================== scenario runs ==============================
 
-export type Row = Record<string, number>;
-
-/** One stampede (herds.csv). */
-export interface HerdRow {
-  start_s: number;
-  end_s: number;
-  class: string;
-  key: string;
-  size: number;
-  cause: string;
-}
-
-export interface ScenarioRun {
-  /** Timeseries rows keyed by column name (timeseries.csv). */
-  rows: Row[];
-  /** With a database section: every herd of two or more queries (herds.csv). */
-  herds: HerdRow[];
-  /** The summary (summary.csv). */
-  summary: Summary;
-  /** With a database section: one object per key class (classes.csv). */
-  classes: Record<string, string | number>[];
-  /** The server after the run, for inspecting its keyspace. */
-  server: RedisServer;
-  requests: number;
-}
-
 /**
- * Parses scenario text with `--set`-style overrides (`["duration=10m", "redis.maxmemory=8mb"]`),
- * compiles and runs it. Throws the CLI's one-line messages on bad input.
+ * src/index.ts runScenario with the overrides and the name as positional arguments, as the notebooks
+ * call it: `runScenario(yaml, ["duration=10m", "redis.maxmemory=8mb"], "label")`.
  */
 export function runScenario(yaml: string, set: string[] = [], name = "scenario"): ScenarioRun {
-  const plan = compile(parseScenario(yaml, { file: name, set }));
-  const cols = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name);
-  const rows: Row[] = [];
-  const herds: HerdRow[] = [];
-  const classNames = plan.workload.classes.map((c) => c.name);
-  const result = runPlan(plan, {
-    name,
-    onRow: (r) => {
-      const o: Row = {};
-      cols.forEach((c, i) => (o[c] = r[i]));
-      rows.push(o);
-    },
-    onHerd: (h, key) => {
-      if (h.size >= 2) herds.push({ start_s: h.startUs / US_PER_S, end_s: h.endUs / US_PER_S, class: classNames[h.cls], key, size: h.size, cause: h.cause });
-    },
-  });
-  const classes = (result.classes ?? []).map((r) => Object.fromEntries(CLASS_COLUMNS.map((c, i) => [c.name, r[i]])));
-  return { rows, herds, summary: result.summary, classes, server: result.server, requests: Number(result.summary.requests) };
+  return runScenarioWith(yaml, { set, name });
 }
 
 /** `runScenario` under `timed`. */

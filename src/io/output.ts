@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { basename, dirname, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { InputError } from "../errors.ts";
+import { VERSION } from "../version.ts";
 
 /*
  * A run directory is written under a temporary name beside its final place (`.NAME.partial-PID`) and
@@ -21,7 +22,8 @@ export interface Marker {
   [k: string]: unknown;
 }
 
-export const TOOL_VERSION = "0.1.0";
+/** The version results record (src/version.ts, as package.json says). */
+export const TOOL_VERSION = VERSION;
 
 export function markerText(kind: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ evictsim: TOOL_VERSION, kind, ...extra }, null, 2) + "\n";
