@@ -9,10 +9,8 @@ import { NO_TTL, ttlJitter, ttlUniform, type TtlDist } from "../workload/distrib
 import { parseDuration, parseFraction, parseMemory } from "../units.ts";
 import { APP_DEFAULTS, DISK_PRESETS, DISK_WRITE_SPEED_DEFAULT, FORK_PRESETS, HOST_DEFAULTS, PERSISTENCE_DEFAULTS, type KeyClassSpec, type Scenario } from "./schema.ts";
 
-// moved beside the model (parts/plan.ts, workload/config.ts, app/config.ts); kept for run.ts, parts/*, cli/run.ts, io/, bench/ and tests
-export { EV_BGREWRITEAOF, EV_BGSAVE, EV_CRASH, EV_FLUSHALL, EV_PREWARM, EV_RESTART, type EventPlan, type Plan } from "../parts/plan.ts";
-export { MODE_CACHE_ASIDE } from "../workload/config.ts";
-export { MITIGATIONS as MITIGATION_NAMES } from "../app/config.ts";
+// moved to parts/plan.ts; kept for index.ts, cli/run.ts, io/scenario-file.ts, io/replay/replay.ts, bench/cases.ts and test/persistence.test.ts
+export { EV_CRASH, type Plan } from "../parts/plan.ts";
 
 /* Validated scenario (values as written) → the numbers the model runs on. Cannot fail: parse.ts checked. */
 

@@ -31,8 +31,6 @@ const tooLong = (v: unknown) => {
   return us !== null && us > MAX_DURATION_US ? `${show(v)} ${TOO_LONG}` : null;
 };
 
-// moved beside the model (redis/config.ts, workload/config.ts); kept for parts/runner.ts
-export { MAX_VALUE_BYTES } from "../redis/config.ts";
 
 const memory = (min = 0) =>
   z.union([z.number(), z.string()]).superRefine((v, ctx) => {
