@@ -8,8 +8,9 @@ import { csv } from "../src/io/output.ts";
 import { HERD_COLUMNS, runScenario, summaryColumns, unsupportedNode, VERSION } from "../src/index.ts";
 
 /*
- * src/index.ts, the public API (issue 15 item 4): browser-safe (bundled for the browser, it reaches no
- * Node built-in and nothing under src/cli/ or src/io/), and runScenario gives what `sim run` writes.
+ * src/index.ts, the public API (issue 15 item 4), and src/api.ts, the same without the charts (what the
+ * CLI imports): browser-safe (bundled for the browser, they reach no Node built-in and nothing under
+ * src/cli/ or src/io/), and runScenario gives what `sim run` writes.
  */
 
 const tmp = mkdtempSync(join(tmpdir(), "evictsim-index-"));
@@ -20,7 +21,13 @@ describe("src/index.ts", () => {
     const inputs = await browserInputs("src/index.ts");
     const ours = inputs.filter((f) => !f.includes("node_modules"));
     expect(ours).toContain("src/index.ts");
+    expect(ours).toContain("src/charts/charts.ts");
     expect(ours.filter((f) => /^src\/(cli|io)\//.test(f) || f.startsWith("node:"))).toEqual([]);
+  }, 60_000);
+
+  it("src/api.ts (what the CLI imports) is the same without the charts: no Plot to load", async () => {
+    const inputs = await browserInputs("src/api.ts");
+    expect(inputs.filter((f) => /^src\/(cli|io|charts)\//.test(f) || f.startsWith("node:") || f.includes("@observablehq"))).toEqual([]);
   }, 60_000);
 
   it("says the version package.json says, and which Node runs the CLI", () => {

@@ -7,13 +7,11 @@ import { FORCE_OPTION_SPEC } from "./common.ts";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { timeseriesColumns } from "../metrics/columns.ts";
+import { compile, runPlanYielding, timeseriesColumns } from "../api.ts";
 import { CHECKS, checkRisks, steadyNote, type HerdStat, type Risk } from "../plan/check.ts";
 import { fmtDuration } from "../charts/format.ts";
-import { runPlanYielding } from "../run.ts";
 import { pause } from "./interrupt.ts";
 import { Progress } from "./progress.ts";
-import { compile } from "../scenario/compile.ts";
 
 /*
  * `sim check`: runs the scenario and reports each production risk in one line with its evidence.

@@ -8,7 +8,7 @@ import { settle } from "./interrupt.ts";
 import { infoText, type RunOutcome } from "./info-text.ts";
 import { Progress } from "./progress.ts";
 import { resolvedYaml, type LoadedScenario } from "../io/scenario-file.ts";
-import { compile } from "../scenario/compile.ts";
+import { compile } from "../api.ts";
 import { summaryColumns, timeseriesColumns, type Summary } from "../metrics/columns.ts";
 
 export interface RunDirOptions {

@@ -8,7 +8,7 @@ import { fitSizes, groupByPrefix, parseSizes, subsetSizes, type ParsedSizes, typ
 import { InputError } from "../errors.ts";
 import { ALLOCATORS, type Allocator } from "../redis/alloc.ts";
 import { allocatorFromInfo, type InfoHint } from "../io/replay/allocator.ts";
-import { parseScenario } from "../scenario/parse.ts";
+import { parseScenario } from "../api.ts";
 import { redisSection } from "../scenario/schema.ts";
 import { parseDuration, parseMemory } from "../scenario/units.ts";
 

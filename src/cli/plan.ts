@@ -7,11 +7,10 @@ import { summaryColumns, type Summary } from "../metrics/columns.ts";
 import { niceSize, searchMaxmemory, type PlanResult } from "../plan/planner.ts";
 import { improvesWithMemory, meets, metricValue, parseTarget, type Target } from "../plan/targets.ts";
 import { POLICY_NAMES, REDIS_POLICY_NAMES } from "../redis/policies.ts";
-import { runPlanYielding } from "../run.ts";
+import { compile, runPlanYielding } from "../api.ts";
 import { pause, settle } from "./interrupt.ts";
 import { FORCE_OPTION_SPEC } from "./common.ts";
 import { Progress } from "./progress.ts";
-import { compile } from "../scenario/compile.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { bytesToHuman } from "../scenario/units.ts";
 

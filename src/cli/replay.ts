@@ -6,7 +6,7 @@ import { csv } from "../io/output.ts";
 import { loadScenarioFile, openTrace, traceScenario } from "../io/scenario-file.ts";
 import { parseRedisUrl } from "../io/replay/connect.ts";
 import { replayPlan } from "../io/replay/replay.ts";
-import { compile } from "../scenario/compile.ts";
+import { compile } from "../api.ts";
 import { defaultOutDir, FORCE_OPTION_SPEC, SEED_OPTION_SPEC, runToDir } from "./common.ts";
 import { applySeed, type RunOutcome } from "./run.ts";
 
