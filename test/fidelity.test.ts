@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calibrationText } from "../src/cli/calibrate.ts";
 import { simReplay } from "../src/cli/replay.ts";
 import { simRun } from "../src/cli/run.ts";
-import { diffRuns, diffText } from "../src/compare/diff.ts";
-import { calibrate } from "../src/replay/calibrate.ts";
+import { diffText } from "../src/compare/diff.ts";
+import { diffRuns } from "../src/io/run-diff.ts";
+import { calibrate } from "../src/io/replay/calibrate.ts";
 import { hasRedisServer, startRedis, type RunningRedis } from "./redis-server.ts";
 
 /*
