@@ -1,5 +1,6 @@
 import { parseScenario } from "../src/scenario/parse.ts";
-import { compile, type Plan } from "../src/scenario/compile.ts";
+import { compile } from "../src/scenario/compile.ts";
+import type { Plan } from "../src/parts/plan.ts";
 
 /*
  * The benchmark cases of issue 4: each 10 M requests, Zipf(1.0) over 1 M keys of 100-byte values,

@@ -18,14 +18,16 @@ import { CLASS_COLUMNS, timeseriesColumns, type Summary } from "./metrics/column
 import { US_PER_S } from "./core/time.ts";
 import type { RedisServer } from "./redis/server.ts";
 import { parseScenario } from "./scenario/parse.ts";
-import { compile, type Plan } from "./scenario/compile.ts";
+import { compile } from "./scenario/compile.ts";
+import type { Plan } from "./parts/plan.ts";
 import { runPlan, type RunOptions, type RunResult } from "./run.ts";
 
 // ---- scenarios: parse, compile, run ----------------------------------------------------------------
 
 export { parseScenario, type ParseOptions } from "./scenario/parse.ts";
 export type { Scenario } from "./scenario/schema.ts";
-export { compile, type Plan } from "./scenario/compile.ts";
+export { compile } from "./scenario/compile.ts";
+export type { Plan } from "./parts/plan.ts";
 export { runPlan, runPlanAsync, runPlanYielding, type RunOptions, type RunResult } from "./run.ts";
 export type { TraceReader } from "./workload/trace.ts";
 export { InputError } from "./errors.ts";

@@ -11,7 +11,8 @@ import { R_ALLPOS, REC } from "../src/redis/keyspace.ts";
 import { Persistence } from "../src/redis/persistence.ts";
 import { RedisServer, WRITE_MISCONF, WRITE_OK } from "../src/redis/server.ts";
 import { runPlan } from "../src/run.ts";
-import { compile, type Plan } from "../src/scenario/compile.ts";
+import { compile } from "../src/scenario/compile.ts";
+import type { Plan } from "../src/parts/plan.ts";
 import { parseScenario } from "../src/scenario/parse.ts";
 import { FORK_PRESETS } from "../src/scenario/schema.ts";
 

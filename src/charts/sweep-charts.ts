@@ -8,7 +8,7 @@ import {
   SUMMARY_COLUMNS,
   type Column,
 } from "../metrics/columns.ts";
-import { parseDuration, parseMemory } from "../scenario/units.ts";
+import { parseDuration, parseMemory } from "../units.ts";
 import { fmtSI, MIB } from "./format.ts";
 import { axisMax, categoricalColor, categoricalDash, frame, textWidth, type ChartSpec, type LegendItem } from "./frame.ts";
 

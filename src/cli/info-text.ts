@@ -1,6 +1,6 @@
 import type { Summary } from "../metrics/columns.ts";
 import { fmtDuration } from "../charts/format.ts";
-import { bytesToHuman } from "../scenario/units.ts";
+import { bytesToHuman } from "../units.ts";
 
 export interface RunOutcome {
   dir: string;

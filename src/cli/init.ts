@@ -10,7 +10,8 @@ import { ALLOCATORS, type Allocator } from "../redis/alloc.ts";
 import { allocatorFromInfo, type InfoHint } from "../io/replay/allocator.ts";
 import { parseScenario } from "../api.ts";
 import { redisSection } from "../scenario/schema.ts";
-import { parseDuration, parseMemory } from "../scenario/units.ts";
+import { parseDuration, parseMemory } from "../units.ts";
+import { DEFAULT_REDIS_CONFIG } from "../redis/config.ts";
 
 /*
  * `sim init`: a commented starting scenario from what a user can copy out of production: redis.conf
@@ -342,7 +343,7 @@ export function buildInitScenario(inp: InitInputs): { text: string; warnings: st
     allocatorHint = allocatorFromInfo(info.redis_version, info.mem_allocator);
     if (allocatorHint.allocator) allocatorField ??= { field: "allocator", value: allocatorHint.allocator, from: allocatorHint.from, note: allocatorHint.why };
   }
-  const allocator = (allocatorField?.value as Allocator | undefined) ?? "jemalloc-bundled";
+  const allocator = (allocatorField?.value as Allocator | undefined) ?? DEFAULT_REDIS_CONFIG.allocator;
   let inf: InfoInference | null = null;
   if (info) {
     inf = infoToScenario(info, { allocator });
@@ -357,7 +358,7 @@ export function buildInitScenario(inp: InitInputs): { text: string; warnings: st
   }
 
   const redisFields = mergeRedis(conf?.fields ?? [], inf?.redis ?? [], allocatorField ? [allocatorField] : []);
-  const databases = confDatabases ?? 16;
+  const databases = confDatabases ?? DEFAULT_REDIS_CONFIG.databases;
   const classes = (inf?.classes ?? []).filter((c) => {
     if (c.db < databases) return true;
     warnings.push(`${inp.info!.file}: db${c.db} is not below databases ${databases} (${conf ? inp.conf!.file : "default"}); its keys are left out`);

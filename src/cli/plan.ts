@@ -12,7 +12,7 @@ import { pause, settle } from "./interrupt.ts";
 import { FORCE_OPTION_SPEC } from "./common.ts";
 import { Progress } from "./progress.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import { bytesToHuman } from "../scenario/units.ts";
+import { bytesToHuman } from "../units.ts";
 
 /*
  * `sim plan`: the smallest maxmemory that meets every target, with the evidence a capacity review

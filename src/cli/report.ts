@@ -1,7 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { pause } from "./interrupt.ts";
-import { parseFraction } from "../scenario/units.ts";
+import { parseFraction } from "../units.ts";
 import type { ReportOutcome } from "../io/report-files.ts";
 
 /*

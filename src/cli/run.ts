@@ -5,7 +5,7 @@ import { loadScenarioFile, openTrace, type LoadedScenario } from "../io/scenario
 import { CLASS_COLUMNS, compile, HERD_COLUMNS, runPlanYielding, timeseriesColumns, type RunOptions } from "../api.ts";
 import { pause } from "./interrupt.ts";
 import { CsvStream, csv } from "../io/output.ts";
-import { EV_CRASH } from "../scenario/compile.ts";
+import { EV_CRASH } from "../parts/plan.ts";
 import { defaultOutDir, FORCE_OPTION_SPEC, SEED_OPTION_SPEC, runToDir } from "./common.ts";
 import { checkReplications, combineReplications, startReplications } from "./replications.ts";
 export { infoText, type RunOutcome } from "./info-text.ts";

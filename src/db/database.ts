@@ -20,8 +20,6 @@ import type { DatabaseConfig } from "./config.ts";
  * State is in typed arrays indexed by a query slot (reused through a free list): no allocation per query.
  */
 
-// moved to core/distributions.ts (persistence's fsync times use them too); kept for persistence and test/docs-figures
-export { empiricalService, exponentialService, fixedService, lognormalService, type ServiceDist } from "../core/distributions.ts";
 
 /** Why a query ended, as passed to the completion callback. */
 export const DB_OK = 0;

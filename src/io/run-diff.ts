@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { allocatorMismatchText, diffTables, type DiffRow, type RunAllocator, type Table } from "../compare/diff.ts";
 import { InputError } from "../errors.ts";
 import { allocatorFromInfo } from "./replay/allocator.ts";
+import { DEFAULT_REDIS_CONFIG } from "../redis/config.ts";
 
 /*
  * `sim diff`'s file side: reads two run directories' CSVs (and what tells their size-class tables) and
@@ -49,7 +50,7 @@ export function runAllocator(dir: string): RunAllocator {
     throw new InputError(`${resolved}: not readable as YAML (${(e as Error).message.split("\n")[0]})`);
   }
   const a = doc?.redis?.allocator;
-  return { kind: "run", allocator: typeof a === "string" ? a : "jemalloc-bundled", source: `scenario.resolved.yaml redis.allocator${typeof a === "string" ? "" : " (absent: the default)"}` };
+  return { kind: "run", allocator: typeof a === "string" ? a : DEFAULT_REDIS_CONFIG.allocator, source: `scenario.resolved.yaml redis.allocator${typeof a === "string" ? "" : " (absent: the default)"}` };
 }
 
 /**

@@ -6,7 +6,7 @@ import { cut, InputError } from "../errors.ts";
 import { checkBounds } from "../scenario/bounds.ts";
 import { parseScenario } from "../scenario/parse.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import type { Plan } from "../scenario/compile.ts";
+import type { Plan } from "../parts/plan.ts";
 import type { TraceReader } from "../workload/trace.ts";
 import { openTrace as openTraceFile } from "./traces/index.ts";
 

@@ -3,7 +3,7 @@ import { MIT_LOCK, MIT_NONE, MIT_SWR, MIT_TTL_JITTER, MIT_XFETCH, MITIGATIONS } 
 import { EV_CRASH, EV_FLUSHALL, EV_RESTART, type Plan } from "../parts/plan.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { FSYNC_ALWAYS } from "../redis/persistence/config.ts";
-import { fmtDuration, fmtFigure, fmtFigureCi, fmtPercent, fmtPercentCi } from "../report/format.ts";
+import { fmtDuration, fmtFigure, fmtFigureCi, fmtPercent, fmtPercentCi } from "../charts/format.ts";
 
 /*
  * `sim check`: the production risks behind most Redis pager calls, each judged from the scenario and,
@@ -59,7 +59,7 @@ export interface CheckInput {
   inferredTtl?: ReadonlySet<number>;
 }
 
-/** "6 h 53 min", "12 min", "45 s" (report/format.ts fmtDuration). */
+/** "6 h 53 min", "12 min", "45 s" (charts/format.ts fmtDuration). */
 export const human = fmtDuration;
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(b < 10 * 1024 * 1024 ? 2 : 0)} MB`;

@@ -9,8 +9,6 @@ import { NO_TTL, ttlJitter, ttlUniform, type TtlDist } from "../workload/distrib
 import { parseDuration, parseFraction, parseMemory } from "../units.ts";
 import { APP_DEFAULTS, DISK_PRESETS, DISK_WRITE_SPEED_DEFAULT, FORK_PRESETS, HOST_DEFAULTS, PERSISTENCE_DEFAULTS, type KeyClassSpec, type Scenario } from "./schema.ts";
 
-// moved to parts/plan.ts; kept for index.ts, cli/run.ts, io/scenario-file.ts, io/replay/replay.ts, bench/cases.ts and test/persistence.test.ts
-export { EV_CRASH, type Plan } from "../parts/plan.ts";
 
 /* Validated scenario (values as written) → the numbers the model runs on. Cannot fail: parse.ts checked. */
 

@@ -16,8 +16,6 @@ import { TIME_UNITS, TRACE_FORMATS, TRACE_MODES, type TraceFormat } from "../wor
  * .xz or .zst. The Twitter and libCacheSim CSV layouts must be named.
  */
 
-// declared beside the workload (workload/config.ts); kept for io/traces/index.ts
-export { TRACE_FORMATS, type TraceFormat, type TraceSpec } from "../workload/config.ts";
 
 /** The format a file name implies, or null (`a.oracleGeneral.zst` → oracle-general). */
 export function detectFormat(path: string): TraceFormat | null {

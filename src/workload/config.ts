@@ -79,6 +79,7 @@ export const TRACE_FORMATS = ["auto", "csv", "oracle-general", "libcachesim-csv"
 export type TraceFormat = Exclude<(typeof TRACE_FORMATS)[number], "auto">;
 /** How a trace's GETs are replayed: as cache-aside reads (a miss SETs), or literally. */
 export const TRACE_MODES = ["cache-aside", "literal"] as const;
+export type TraceMode = (typeof TRACE_MODES)[number];
 export const TIME_UNITS = ["s", "ms", "us"] as const;
 
 /**
@@ -88,7 +89,7 @@ export const TIME_UNITS = ["s", "ms", "us"] as const;
 export interface TraceSpec {
   path: string;
   format: (typeof TRACE_FORMATS)[number];
-  mode: (typeof TRACE_MODES)[number];
+  mode: TraceMode;
   "time-col"?: number;
   "obj-id-col"?: number;
   "obj-size-col"?: number;

@@ -33,5 +33,3 @@ export interface KeyRegistry {
   defineKey(key: number, db: number, keyLen: number): void;
 }
 
-// moved to core/digits.ts (persistence counts key lengths too); kept for persistence and io/traces
-export { digits } from "../core/digits.ts";

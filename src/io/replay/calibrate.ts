@@ -105,7 +105,7 @@ export async function calibrateServer(
     await checkEmpty(r, target, flush, "sim calibrate", opts.notice ?? (() => {}));
     // --flush is given (checked above), so the server may be written to: probe its size classes.
     const detection = await detectAllocator(r, { probeAllowed: true });
-    const allocator: Allocator = given ?? (detection.allocator === "unknown" ? "jemalloc-bundled" : detection.allocator);
+    const allocator: Allocator = given ?? (detection.allocator === "unknown" ? DEFAULT_REDIS_CONFIG.allocator : detection.allocator);
     const chosenBy = given ? "given" : detection.allocator === "unknown" ? "default" : "detected";
     const models = new Map<Allocator, { perKey: number; usage: number }[]>(ALLOCATORS.map((a) => [a, []]));
     const reals: number[] = [];

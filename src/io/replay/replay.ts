@@ -2,7 +2,7 @@ import { US_PER_S } from "../../core/time.ts";
 import { InputError } from "../../errors.ts";
 import { POLICIES } from "../../redis/policies.ts";
 import { TIMESERIES_COLUMNS, type Summary } from "../../metrics/columns.ts";
-import type { Plan } from "../../scenario/compile.ts";
+import type { Plan } from "../../parts/plan.ts";
 import { Streams } from "../../core/random.ts";
 import { Generator } from "../../workload/generator.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, Request, type KeyRegistry } from "../../workload/request.ts";

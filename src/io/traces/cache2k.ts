@@ -1,8 +1,10 @@
 import { InputError } from "../../errors.ts";
-import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
+import { OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
+import { digits } from "../../core/digits.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner } from "./intern.ts";
 import { absurdTime, MAX_TRACE_TIME_US, recordSpans } from "./source.ts";
+import type { TraceMode } from "../../workload/config.ts";
 
 /*
  * cache2k / Caffeine integer traces (`*.trace`, usually `*.trace.xz`): a stream of big-endian signed
@@ -14,7 +16,7 @@ import { absurdTime, MAX_TRACE_TIME_US, recordSpans } from "./source.ts";
 const REC = 4;
 
 export interface Cache2kOptions {
-  mode?: "cache-aside" | "literal";
+  mode?: TraceMode;
   /** Requests per second, evenly spaced (default 1000). */
   rate?: number;
   /** Value bytes of every request (default 100). */

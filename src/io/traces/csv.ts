@@ -2,6 +2,7 @@ import { OP_DEL, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
 import { BytesKeyLineReader, isWord, num, POW10, text } from "./lines.ts";
 import { absurdTime, MAX_TRACE_TIME_US } from "./source.ts";
+import type { TraceMode } from "../../workload/config.ts";
 
 /*
  * Our CSV trace, streamed: header `t_ms,op,key,value_size,ttl_s`, one command per row, in time order.
@@ -22,7 +23,7 @@ export const TRACE_CSV_HEADER = "t_ms,op,key,value_size,ttl_s";
 export class CsvTraceReader extends BytesKeyLineReader {
   private prevUs = -Infinity;
 
-  constructor(file: string, mode: "cache-aside" | "literal" = "cache-aside") {
+  constructor(file: string, mode: TraceMode = "cache-aside") {
     super(file, true, mode);
   }
 

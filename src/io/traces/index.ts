@@ -1,8 +1,9 @@
 import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { InputError } from "../../errors.ts";
-import { detectFormat, TRACE_FORMATS, type TraceFormat, type TraceSpecInput } from "../../scenario/trace-schema.ts";
-import { parseMemory } from "../../scenario/units.ts";
+import { detectFormat, type TraceSpecInput } from "../../scenario/trace-schema.ts";
+import { TRACE_FORMATS, type TraceFormat } from "../../workload/config.ts";
+import { parseMemory } from "../../units.ts";
 import type { TraceReader } from "../../workload/trace.ts";
 import { Cache2kReader } from "./cache2k.ts";
 import { CsvTraceReader } from "./csv.ts";

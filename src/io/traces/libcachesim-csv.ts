@@ -1,9 +1,11 @@
 import { InputError } from "../../errors.ts";
-import { digits, OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
+import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET } from "../../workload/request.ts";
+import { digits } from "../../core/digits.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
 import { BytesInterner, U64Interner, u64ToString } from "./intern.ts";
 import { isWord, LineTraceReader, num } from "./lines.ts";
 import { absurdTime, MAX_TRACE_TIME_US } from "./source.ts";
+import type { TraceMode } from "../../workload/config.ts";
 
 /*
  * libCacheSim's generic CSV trace with a column mapping, as its `-t "time-col=2, obj-id-col=5,
@@ -17,7 +19,7 @@ import { absurdTime, MAX_TRACE_TIME_US } from "./source.ts";
  */
 
 export interface LibCacheSimCsvOptions {
-  mode?: "cache-aside" | "literal";
+  mode?: TraceMode;
   /** 1-based column numbers. */
   timeCol: number;
   objIdCol: number;

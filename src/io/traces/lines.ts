@@ -3,6 +3,7 @@ import { OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.t
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { BytesInterner } from "./intern.ts";
 import { openBytesReused } from "./source.ts";
+import type { TraceMode } from "../../workload/config.ts";
 
 /*
  * The common part of the text trace readers: split the (decompressed) byte stream into lines without
@@ -203,7 +204,7 @@ export abstract class BytesKeyLineReader extends LineTraceReader {
   /** The op of a read: OP_CACHE_GET (cache-aside) or OP_GET (literal). */
   protected readonly readOp: number;
 
-  constructor(file: string, hasHeader: boolean, mode: "cache-aside" | "literal") {
+  constructor(file: string, hasHeader: boolean, mode: TraceMode) {
     super(file, hasHeader);
     this.readOp = mode === "cache-aside" ? OP_CACHE_GET : OP_GET;
   }

@@ -1,8 +1,10 @@
 import { InputError } from "../../errors.ts";
-import { digits, OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
+import { OP_CACHE_GET, OP_GET, type KeyRegistry } from "../../workload/request.ts";
+import { digits } from "../../core/digits.ts";
 import { TraceBatch, type TraceReader } from "../../workload/trace.ts";
 import { U64Interner, u64ToString } from "./intern.ts";
 import { recordSpans } from "./source.ts";
+import type { TraceMode } from "../../workload/config.ts";
 
 /*
  * libCacheSim's oracleGeneral binary trace: fixed 24-byte little-endian records, no header,
@@ -30,7 +32,7 @@ export class OracleGeneralReader implements TraceReader {
   private t0 = -1;
   private prevS = 0;
 
-  constructor(file: string, mode: "cache-aside" | "literal" = "cache-aside") {
+  constructor(file: string, mode: TraceMode = "cache-aside") {
     this.file = file;
     this.readOp = mode === "cache-aside" ? OP_CACHE_GET : OP_GET;
   }

@@ -2,6 +2,7 @@ import { OP_DEL, OP_SET } from "../../workload/request.ts";
 import type { TraceBatch } from "../../workload/trace.ts";
 import { BytesKeyLineReader, isWord, num } from "./lines.ts";
 import { absurdTime, MAX_TRACE_TIME_US } from "./source.ts";
+import type { TraceMode } from "../../workload/config.ts";
 
 /*
  * Twitter's production cache traces (twitter/cache-trace, the format of libCacheSim's twitter_cluster*
@@ -23,7 +24,7 @@ export class TwitterTraceReader extends BytesKeyLineReader {
   private t0 = -1;
   private prevUs = 0;
 
-  constructor(file: string, mode: "cache-aside" | "literal" = "cache-aside") {
+  constructor(file: string, mode: TraceMode = "cache-aside") {
     super(file, false, mode);
   }
 
