@@ -8,7 +8,7 @@ import { OP_CACHE_GET, OP_DEL, OP_GET, Request } from "../workload/request.ts";
 import { EVICT_FAIL, EVICT_OK, EVICT_RUNNING, performEvictions } from "./evict.ts";
 import { LFU_INIT_VAL } from "./lfu.ts";
 import { CLIENT_BYTES, LATENCY_HISTOGRAM_BYTES } from "./memory.ts";
-import { POLICY_NAMES, type PolicyName } from "./policies.ts";
+import { CAND_ALLKEYS, CAND_NONE, CAND_VOLATILE, POLICIES, POLICY_NAMES, REDIS_POLICY_NAMES, sharesIntegers, usesLfu, type PolicyName } from "./policies.ts";
 import { RedisServer, WRITE_OK, WRITE_OOM } from "./server.ts";
 import { Sim } from "../core/sim.ts";
 
@@ -337,5 +337,31 @@ describe("Sim-driven cron", () => {
     expect(s.lruclock).toBe(c0);
     sim.advanceTo(1_000_000);
     expect(s.lruclock).toBe(c0 + 1);
+  });
+});
+
+describe("the policy registry (policies.ts, policy/*.ts)", () => {
+  it("holds Redis's eight maxmemory policies plus the two reference policies", () => {
+    expect([...REDIS_POLICY_NAMES].sort()).toEqual(
+      ["allkeys-lfu", "allkeys-lru", "allkeys-random", "noeviction", "volatile-lfu", "volatile-lru", "volatile-random", "volatile-ttl"],
+    );
+    expect(POLICY_NAMES.filter((n) => POLICIES[n].reference).sort()).toEqual(["exact-lru", "opt"]);
+  });
+
+  it("builds each policy as Redis's flags do: a candidate set times a score (server.h MAXMEMORY_FLAG_*)", () => {
+    for (const n of POLICY_NAMES) {
+      const { candidates, score } = POLICIES[n];
+      expect(candidates, n).toBe(n === "noeviction" ? CAND_NONE : n.startsWith("volatile-") ? CAND_VOLATILE : CAND_ALLKEYS);
+      // the same score behaviour for allkeys-x and volatile-x
+      if (n.startsWith("volatile-") && n !== "volatile-ttl") expect(score, n).toBe(POLICIES[n.replace("volatile-", "allkeys-") as PolicyName].score);
+      // MAXMEMORY_FLAG_LFU: only the LFU policies keep counters in the lru field
+      expect(usesLfu(n), n).toBe(n.endsWith("-lfu"));
+      // MAXMEMORY_FLAG_NO_SHARED_INTEGERS: LRU and LFU (and the reference policies) need their own objects
+      expect(sharesIntegers(n, 1 << 20), n).toBe(!(n.endsWith("-lru") || n.endsWith("-lfu") || n === "opt"));
+      expect(sharesIntegers(n, 0), n).toBe(true);
+      // volatile-ttl alone scores without the value object; random and the reference policies skip the pool
+      expect(score.readsValueObject, n).toBe(n.endsWith("-lru") && n !== "exact-lru" || n.endsWith("-lfu"));
+      expect(score.victim === null, n).toBe(!(n.endsWith("-random") || n === "exact-lru" || n === "opt"));
+    }
   });
 });
