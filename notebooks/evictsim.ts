@@ -5,7 +5,7 @@
  * file with esbuild (platform: browser, no Node built-ins allowed) into notebooks/lib/evictsim.js, which
  * the notebooks import.
  *
- * Timing lives here, not under src/ (STYLE.md rule 5: no wall clock in the model): every live
+ * Timing lives here, not under src/ (docs/model.md, "Ground rules": no wall clock in the model): every live
  * simulation goes through `timed`, which reports its wall-clock time to the console
  * (`[evictsim] <label>: … ms`), to `globalThis.evictsimTimings` and to the page
  * (`<html data-sim-ms-<label>>`), where the headless test reads it.

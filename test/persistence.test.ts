@@ -691,7 +691,7 @@ describe("everysec: a slow fsync postpones the write, then blocks the main threa
   // tick after the fsync started, and the 2 s wait counts from there, so only fsyncs longer than 3 s give
   // aof_delayed_fsync (and the stall is fsync − 3 s, not fsync − 2 s). In Redis flushAppendOnlyFile runs
   // every event-loop iteration: with steady writes the postponement starts right after the fsync does
-  // (reference §B1: stall = fsync_end − (t0 + 2 s)). Here 3 s fsyncs give 0 delayed fsyncs.
+  // (docs/persistence-model.md §B1: stall = fsync_end − (t0 + 2 s)). Here 3 s fsyncs give 0 delayed fsyncs.
   it("fsync of 1 ms or 3 s: a 3 s fsync (> 2 s) gives aof_delayed_fsync > 0 and a ~1 s stall", () => {
     const o = simulate(everysecYaml("{ fsync: { dist: empirical, values: [1ms, 3s], weights: [9, 1] } }"));
     expect(num(o.summary.aof_delayed_fsync)).toBeGreaterThan(0);

@@ -95,7 +95,7 @@ export function exponentialService(meanUs: number): ServiceDist {
   return { mean: meanUs, cs2: 1, sample: (rng) => Math.max(1, Math.round(rng.exp(meanUs))) };
 }
 
-/** Lognormal from p50 and p99: μ = ln p50, σ = ln(p99/p50) / 2.326 (reference §E1). */
+/** Lognormal from p50 and p99: μ = ln p50, σ = ln(p99/p50) / 2.326 (docs/persistence-model.md §E1). */
 export function lognormalService(p50Us: number, p99Us: number): ServiceDist {
   const q = lognormalDist(p50Us, p99Us);
   const sigma = Math.log(p99Us / p50Us) / Z99;

@@ -15,7 +15,7 @@ import type { DatabaseConfig } from "./config.ts";
  *
  * A connection is held for the network round trip plus the service time (the client holds it from the
  * moment it sends the query until the result is back). Load-dependent slowdown (processor sharing above
- * the DB's core count, §E1) is not modelled: service times do not depend on how many queries run.
+ * the DB's core count, docs/persistence-model.md §E1) is not modelled: service times do not depend on how many queries run.
  *
  * State is in typed arrays indexed by a query slot (reused through a free list): no allocation per query.
  */

@@ -4,7 +4,7 @@ import { EVPOOL_SIZE } from "./pool.ts";
 import { CAND_ALLKEYS, CAND_NONE, type EvictServer } from "./types.ts";
 
 /*
- * ============================= performEvictions (evict.c, redis-model.md §4) =============================
+ * ============================= performEvictions (evict.c, docs/model.md §4) =============================
  *
  * Redis calls performEvictions before every command while `maxmemory` ≠ 0. It measures the overshoot
  * once (`to_free = used − maxmemory`), then evicts keys until the bytes freed by their deletes cover it,
@@ -23,7 +23,7 @@ export const EVICT_RUNNING = 1;
 export const EVICT_FAIL = 2;
 
 /**
- * Modelled wall time to evict one key, µs. [measured, redis-model.md §4.2] 54 789 evictions of small
+ * Modelled wall time to evict one key, µs. [measured, docs/model.md §4.2] 54 789 evictions of small
  * strings took 244 ms of eviction-exceeded time on a 7.0.15 server: ≈ 4.5 µs per key including the
  * sampling, pool work, delete and propagation. We use 4 µs.
  */
@@ -45,7 +45,7 @@ export function evictionTimeLimitUs(tenacity: number): number {
  * evictionPoolPopulate for one DB: sample `maxmemory-samples` keys from its candidate dict and insert
  * each into the pool with its score. Redis samples with dictGetSomeKeys, a run of adjacent buckets from
  * a random start; we draw uniformly from the dense array (same expectation: bucket placement is random
- * with respect to recency and frequency, redis-model.md §5.1 and §13).
+ * with respect to recency and frequency, docs/model.md §5.1 and §13).
  */
 function evictionPoolPopulate(s: EvictServer, dbIndex: number): void {
   const ks = s.ks;

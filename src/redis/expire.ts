@@ -3,7 +3,7 @@ import { NO_KEY, type Keyspace } from "./keyspace.ts";
 import type { Stats } from "./stats.ts";
 
 /*
- * ============================ activeExpireCycle (expire.c, redis-model.md §6.2) ============================
+ * ============================ activeExpireCycle (expire.c, docs/model.md §6.2) ============================
  *
  * Slow cycle: every cron tick, for each DB, sample up to 20 keys (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP,
  * scaled by active-expire-effort) of the expires dict in a sequential sweep from a persistent cursor,

@@ -10,7 +10,7 @@ import { DictModel } from "./dict.ts";
  *
  * Redis samples keys through its hash tables (dict.c dictGetSomeKeys / dictGetRandomKey). We keep each
  * DB's keys, and its keys with a TTL, in dense arrays with swap-remove, so a uniform sample is O(1)
- * (redis-model.md §13, "may abstract" 1). Each key's 24-bit `lru` field sits beside it in the dense
+ * (docs/model.md §13, "may abstract" 1). Each key's 24-bit `lru` field sits beside it in the dense
  * array rather than in its record: eviction samples read key and stamp from one cache line of a
  * compact array (live keys only), instead of a record scattered over the whole id space. Keys with a TTL are also chained into the expires dict's
  * buckets (expNext), for the expire cycle's ordered walk and the volatile policies' sampling.

@@ -10,7 +10,7 @@ import {
   updateLFU,
 } from "./lfu.ts";
 
-/* redis-model.md §3: lru field = [16-bit minutes | 8-bit counter]. */
+/* docs/model.md §3: lru field = [16-bit minutes | 8-bit counter]. */
 const pack = (minutes: number, counter: number) => minutes * 256 + counter;
 
 describe("constants (§3.1)", () => {
@@ -191,7 +191,7 @@ describe("updateLFU (§3.2)", () => {
 });
 
 describe("lfuLogIncr statistics against §3.2's expectation (factor 10, from 5)", () => {
-  /** Expected hits to raise a new key from 5 to C: (C − 5) + f·(C − 6)(C − 5)/2 (spec §3.2). */
+  /** Expected hits to raise a new key from 5 to C: (C − 5) + f·(C − 6)(C − 5)/2 (docs/model.md §3.2). */
   const expectedHits = (C: number, f: number) => C - 5 + (f * (C - 6) * (C - 5)) / 2;
 
   function meanCounterAfter(hits: number, runs: number, seed: string): number {
@@ -205,7 +205,7 @@ describe("lfuLogIncr statistics against §3.2's expectation (factor 10, from 5)"
     return sum / runs;
   }
 
-  it("expectedHits reproduces the spec's table: 10 → 105, 19 → 924, 20 → 1065", () => {
+  it("expectedHits reproduces docs/model.md §3.2's figures: 10 → 105, 19 → 924, 20 → 1065", () => {
     // (10−5) + 10·4·5/2 = 5 + 100; (19−5) + 10·13·14/2 = 14 + 910; (20−5) + 10·14·15/2 = 15 + 1050
     expect(expectedHits(10, 10)).toBe(105);
     expect(expectedHits(19, 10)).toBe(924);

@@ -2,7 +2,7 @@ import type { Rng } from "../core/random.ts";
 import { SIM_EPOCH_MS } from "../core/time.ts";
 
 /*
- * LFU (evict.c, redis-model.md §3). The 24-bit `lru` field holds [16-bit minutes | 8-bit log counter].
+ * LFU (evict.c, docs/model.md §3). The 24-bit `lru` field holds [16-bit minutes | 8-bit log counter].
  * Two points where Redis's code and redis.conf's prose disagree, and we follow the code:
  * - decay subtracts 1 per elapsed `lfu-decay-time` period (it does not halve);
  * - the increment probability is 1 / ((counter − LFU_INIT_VAL) · factor + 1), so counters ≤ 5 always grow.
@@ -69,7 +69,7 @@ export function lfuDecayPerRead(perMin: number, decayTime: number): number {
   return Math.expm1(perMin) / (perMin * Math.expm1(perMin * decayTime));
 }
 
-/** Reads that take a new key's counter (5) to `c` on average, without decay (Σ (f·j + 1), redis-model.md §3.2); its inverse. */
+/** Reads that take a new key's counter (5) to `c` on average, without decay (Σ (f·j + 1), docs/model.md §3.2); its inverse. */
 export function lfuCounterAfterReads(reads: number, factor: number): number {
   if (factor <= 0) return Math.min(LFU_COUNTER_MAX, LFU_INIT_VAL + reads);
   // x + f·x(x − 1)/2 = reads, x = c − 5

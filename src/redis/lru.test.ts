@@ -3,7 +3,7 @@ import { SIM_EPOCH_MS } from "../core/time.ts";
 import { LRU_BITS, LRU_CLOCK_MAX, LRU_CLOCK_RESOLUTION_MS, estimateObjectIdleTime, lruClockAt } from "./lru.ts";
 
 /*
- * redis-model.md §1 and §2.1: LRU clock = (Unix ms / 1000) mod 2^24; idle estimate in ms, a multiple of 1000,
+ * docs/model.md §1 and §2.1: LRU clock = (Unix ms / 1000) mod 2^24; idle estimate in ms, a multiple of 1000,
  * with the wrap-around adding LRU_CLOCK_MAX (2^24 − 1) instead of 2^24.
  *
  * SIM_EPOCH_MS = 1 704 067 200 000 → 1 704 067 200 s; 1 704 067 200 − 101 × 16 777 216 = 9 568 384.

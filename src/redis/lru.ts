@@ -1,6 +1,6 @@
 import { SIM_EPOCH_MS } from "../core/time.ts";
 
-/* Approximated LRU's clock (evict.c getLRUClock / estimateObjectIdleTime, redis-model.md §2). */
+/* Approximated LRU's clock (evict.c getLRUClock / estimateObjectIdleTime, docs/model.md §2). */
 
 export const LRU_BITS = 24;
 export const LRU_CLOCK_MAX = (1 << LRU_BITS) - 1; // 16 777 215

@@ -20,9 +20,9 @@ export { CHILD_AOF, CHILD_NONE, CHILD_RDB, type PersistedServer } from "./persis
  * What we model, and what we simplify:
  * - fork() blocks the main thread for used_memory × ms-per-GB (latency.md's table; the preset names are
  *   its platforms). Commands that arrive during the stall wait for it.
- * - The child runs for max(used_memory / save-speed, rdb bytes / disk write speed) (§A4). While it exists
+ * - The child runs for max(used_memory / save-speed, rdb bytes / disk write speed) (docs/persistence-model.md §A4). While it exists
  *   no key's LRU/LFU is touched and dicts do not resize (server.c updateDictResizePolicy: AVOID).
- * - Copy-on-write, page-accurate in the way §A3 recommends: at fork the dataset is laid out as one pool
+ * - Copy-on-write, page-accurate in the way docs/persistence-model.md §A3 recommends: at fork the dataset is laid out as one pool
  *   of pages per jemalloc size class (entries, key sds, robjs, each value class) plus the bucket arrays
  *   (scanAtFork); a write or delete of a key while the child runs dirties the pages it writes there
  *   (cowTouch: its dict entry, and for a SET a new robj and value sds at slots anywhere in their pools).
@@ -31,7 +31,7 @@ export { CHILD_AOF, CHILD_NONE, CHILD_RDB, type PersistedServer } from "./persis
  *   everything. Checked against redis-server 7.0.15 in docs/cow-fidelity.md. Not modelled: the 7.0
  *   child's MADV_DONTNEED of values > 2 KiB it has written (COW of big values is ~2.3× too high),
  *   allocator metadata pages.
- * - RSS = used_memory × fragmentation ratio + COW (+ the AOF buffer). maxmemory never sees COW (§A7).
+ * - RSS = used_memory × fragmentation ratio + COW (+ the AOF buffer). maxmemory never sees COW (docs/persistence-model.md §A7).
  *   If a host memory is given and RSS + COW would exceed it, the kernel's OOM killer kills the child
  *   (we assume the child is chosen, as with oom-score-adj yes; with the default `no` the kernel may
  *   pick the parent instead): the save fails, and with stop-writes-on-bgsave-error every write is

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { NO_KEY } from "./keyspace.ts";
 import { EVPOOL_SIZE, EvictionPool } from "./pool.ts";
 
-/* redis-model.md §4.3 step 3: insertion of one sampled key into the 16-entry pool. */
+/* docs/model.md §4.3 step 3: insertion of one sampled key into the 16-entry pool. */
 
 /** The pool's occupied prefix as [score, key, db] triples, left (worst) to right (best victim). */
 function entries(p: EvictionPool): [number, number, number][] {

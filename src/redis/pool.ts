@@ -1,7 +1,7 @@
 import { NO_KEY } from "./keyspace.ts";
 
 /*
- * The eviction pool (evict.c EVPOOL_SIZE / evictionPoolPopulate, redis-model.md §4.3): 16 candidates
+ * The eviction pool (evict.c EVPOOL_SIZE / evictionPoolPopulate, docs/model.md §4.3): 16 candidates
  * sorted by ascending score, best victim at the right. One pool shared by all DBs, kept across calls and
  * across time. Scores are frozen at insertion; the same key may sit in it several times; entries whose
  * key has gone are "ghosts", skipped when popped.

@@ -61,7 +61,7 @@ describe("RedisServer memory accounting", () => {
   it("memoryUsage(key) is what MEMORY USAGE reports (no TTL, no bucket share)", () => {
     const { server } = makeServer({ allocator: "jemalloc-debian" }, 10, 3);
     server.set(0, 3, -1, 5000);
-    expect(server.memoryUsage(0)).toBe(64); // redis-model.md §7.5: foo=bar → 64
+    expect(server.memoryUsage(0)).toBe(64); // docs/model.md §7.5: foo=bar → 64
     server.set(1, 44, -1, 0);
     expect(server.memoryUsage(1)).toBe(24 + 8 + 64);
     expect(server.memoryUsage(9)).toBe(-1);

@@ -29,7 +29,7 @@ export const WRITE_MISCONF = 2;
 /**
  * Buckets the cron's 1 ms of incremental rehashing migrates (server.c incrementallyRehash →
  * dict.c dictRehashMilliseconds: 100-bucket steps until 1 ms has passed). Not measured; ≈ 50 ns a bucket.
- * Only the time two tables coexist depends on it (redis-model.md §13, "may abstract" 3).
+ * Only the time two tables coexist depends on it (docs/model.md §13, "may abstract" 3).
  */
 export const CRON_REHASH_BUCKETS = 20_000;
 

@@ -361,7 +361,7 @@ export const FORK_PRESETS: Record<string, number> = {
 export const DISK_WRITE_SPEED_DEFAULT = 200_000_000;
 
 export const DISK_PRESETS: Record<string, { p50: string; p99: string; write: string }> = {
-  // fsync p50/p99 and sequential write (reference §C presets; p99s are assumptions)
+  // fsync p50/p99 and sequential write (docs/persistence-model.md §C presets; p99s are assumptions)
   hdd: { p50: "10ms", p99: "50ms", write: "150mb" },
   ssd: { p50: "1.5ms", p99: "10ms", write: "500mb" },
   nvme: { p50: "50us", p99: "500us", write: "2gb" },
@@ -467,7 +467,7 @@ export const appSection = z
 /** The clients a scenario with a database section but no app section has. */
 export const APP_DEFAULTS = appSection.parse({});
 
-/** The backing database: a queue with a connection pool (reference §E). */
+/** The backing database: a queue with a connection pool (docs/persistence-model.md §E). */
 export const databaseSection = z
   .object({
     pool: int(1, 1_000_000).default(10),

@@ -13,7 +13,7 @@ import type { PersistedServer, PersistenceState } from "./state.ts";
  * after the durable point are not brought back: a small undercount of what survives.
  */
 
-/** RDB load: 1M keys/s + 500 MB/s (§B5 preset); AOF tail replay: 300k commands/s. */
+/** RDB load: 1M keys/s + 500 MB/s (docs/persistence-model.md §B5 preset); AOF tail replay: 300k commands/s. */
 const LOAD_KEYS_PER_SEC = 1_000_000;
 const LOAD_BYTES_PER_SEC = 500e6;
 const AOF_REPLAY_PER_SEC = 300_000;

@@ -66,7 +66,7 @@ export class Fork {
 
   /**
    * redisFork now for a child of `kind`: the main thread stalls for used_memory × ms-per-GB, dicts stop
-   * resizing, the dataset is laid out for the COW ledger, and the child's end is set (§A4: the longer of
+   * resizing, the dataset is laid out for the COW ledger, and the child's end is set (docs/persistence-model.md §A4: the longer of
    * serialising used_memory and writing the file).
    */
   fork(kind: number, now: number): void {
@@ -108,7 +108,7 @@ export class Fork {
   }
 
   /**
-   * At fork: the RDB file's size (per key: type, key, value, TTL and LRU/LFU fields, §A4, plus a
+   * At fork: the RDB file's size (per key: type, key, value, TTL and LRU/LFU fields, docs/persistence-model.md §A4, plus a
    * header), and the page layout of the dataset for the COW ledger. jemalloc keeps each small size class
    * in its own pages, so the layout is one pool of pages per size class (dict entries, key sds, robjs,
    * values), sized by what the keys hold in it, plus the dicts' bucket arrays. An overwrite writes into

@@ -4,7 +4,7 @@ import type { PersistenceState } from "./state.ts";
 /*
  * RDB snapshots (rdb.c): the save points serverCron checks, the bookkeeping of a BGSAVE
  * (rdbSaveBackground, backgroundSaveDoneHandler), the synchronous SAVE of a SHUTDOWN (rdbSave), the
- * durable point of the RDB file, and the size of the file (rdbSaveKeyValuePair per key, §A4).
+ * durable point of the RDB file, and the size of the file (rdbSaveKeyValuePair per key, docs/persistence-model.md §A4).
  * The fork itself and copy-on-write are fork.ts.
  */
 
