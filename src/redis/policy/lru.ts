@@ -37,20 +37,33 @@ export function lruWarm(keys: WarmKeys, nowMs: number, s: PolicyServer, presence
   };
 }
 
-export const lruScore: ScorePolicy = {
+/**
+ * What every policy but LFU does with a key's lru field: the LRU stamp on access, creation and overwrite
+ * (OBJECT IDLETIME works under every non-LFU policy), no pool hooks, no victim of its own. A policy file
+ * spreads it and sets what differs (its score, warm stamps, flags); spreading keeps the property order,
+ * so every policy object has the same shape for the server's call sites.
+ */
+export const LRU_STAMPED = {
   lfu: false,
-  noSharedIntegers: true,
-  readsValueObject: true,
+  noSharedIntegers: false,
+  readsValueObject: false,
   needsLruList: false,
   needsNextUse: false,
   access: lruAccess,
   created: lruCreated,
   overwritten: lruOverwritten,
-  score: (_key, lru, s) => estimateObjectIdleTime(s.lruclock, lru),
+  score: (): number => 0,
   accessed: null,
   added: null,
   deleted: null,
   victim: null,
+} as const satisfies Omit<ScorePolicy, "warm">;
+
+export const lruScore: ScorePolicy = {
+  ...LRU_STAMPED,
+  noSharedIntegers: true,
+  readsValueObject: true,
+  score: (_key, lru, s) => estimateObjectIdleTime(s.lruclock, lru),
   // allkeys-lru's steady state: Che's approximation
   warm: (keys, nowMs, s) => lruWarm(keys, nowMs, s, (i, tS) => lruWarmPresence(keys.rate[i], tS)),
 };

@@ -1,7 +1,7 @@
 import { randomWarmPresence } from "../lru.ts";
 import { NO_KEY } from "../keyspace.ts";
 import { CAND_ALLKEYS, type EvictServer, type ScorePolicy } from "../types.ts";
-import { lruAccess, lruCreated, lruOverwritten, lruWarm } from "./lru.ts";
+import { LRU_STAMPED, lruWarm } from "./lru.ts";
 
 /*
  * Random eviction (allkeys-random, volatile-random): no score and no pool; performEvictions takes one
@@ -39,18 +39,7 @@ export function randomVictim(s: EvictServer): number {
 }
 
 export const randomScore: ScorePolicy = {
-  lfu: false,
-  noSharedIntegers: false,
-  readsValueObject: false,
-  needsLruList: false,
-  needsNextUse: false,
-  access: lruAccess,
-  created: lruCreated,
-  overwritten: lruOverwritten,
-  score: () => 0,
-  accessed: null,
-  added: null,
-  deleted: null,
+  ...LRU_STAMPED,
   victim: randomVictim,
   // allkeys-random's steady state: a present key is evicted at rate 1/T whatever its popularity
   warm: (keys, nowMs, s) => lruWarm(keys, nowMs, s, (i, tS) => randomWarmPresence(keys.rate[i], tS)),

@@ -1,5 +1,5 @@
 import type { ScorePolicy } from "../types.ts";
-import { lruAccess, lruCreated, lruOverwritten, lruWarm } from "./lru.ts";
+import { LRU_STAMPED, lruWarm } from "./lru.ts";
 
 /*
  * The TTL score (volatile-ttl): the nearest absolute expiry is evicted first. Redis stores
@@ -9,19 +9,8 @@ import { lruAccess, lruCreated, lruOverwritten, lruWarm } from "./lru.ts";
  */
 
 export const ttlScore: ScorePolicy = {
-  lfu: false,
-  noSharedIntegers: false,
-  readsValueObject: false,
-  needsLruList: false,
-  needsNextUse: false,
-  access: lruAccess,
-  created: lruCreated,
-  overwritten: lruOverwritten,
+  ...LRU_STAMPED,
   score: (key, _lru, s) => -s.ks.expireAt[key],
-  accessed: null,
-  added: null,
-  deleted: null,
-  victim: null,
   // which keys a warm volatile-ttl server holds depends on the mix of TTL and non-TTL keys: the hottest
   warm: (keys, nowMs, s) => lruWarm(keys, nowMs, s, null),
 };
