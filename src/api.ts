@@ -14,13 +14,14 @@
  *   run.summary.hit_ratio; run.rows[0].used_memory;
  */
 
-import { CLASS_COLUMNS, timeseriesColumns, type Summary } from "./metrics/columns.ts";
+import { CLASS_COLUMNS, type Summary } from "./metrics/columns.ts";
 import { US_PER_S } from "./core/time.ts";
 import type { RedisServer } from "./redis/server.ts";
 import { parseScenario } from "./scenario/parse.ts";
 import { compile } from "./scenario/compile.ts";
 import type { Plan } from "./parts/plan.ts";
 import { runPlan, type RunOptions, type RunResult } from "./run.ts";
+import { runColumns } from "./parts/registry.ts";
 
 // ---- scenarios: parse, compile, run ----------------------------------------------------------------
 
@@ -51,6 +52,8 @@ export {
   type Column,
   type Summary,
 } from "./metrics/columns.ts";
+/** The columns and summary fields of a run of a plan, from its parts (parts/registry.ts): the CSV headers. */
+export { runColumns, runSummaryColumns, PART_KINDS, type PartKind } from "./parts/registry.ts";
 
 // ---- the model's pieces the notebooks take apart ----------------------------------------------------
 
@@ -118,7 +121,7 @@ export interface ScenarioRun {
 export function runScenario(yaml: string, opts: RunScenarioOptions = {}): ScenarioRun {
   const { set = [], name = "scenario", rows: keepRows = true, ...runOpts } = opts;
   const plan = compile(parseScenario(yaml, { file: name, set: [...set] }));
-  const columns = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name as string);
+  const columns = runColumns(plan).map((c) => c.name as string);
   const rows: TimeseriesRow[] = [];
   const herds: HerdRow[] = [];
   const classNames = plan.workload.classes.map((c) => c.name);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { timeseriesColumns } from "../src/metrics/columns.ts";
+import { summaryColumns, timeseriesColumns } from "../src/metrics/columns.ts";
+import { runColumns, runSummaryColumns } from "../src/parts/registry.ts";
 import { runPlan, type RunResult } from "../src/run.ts";
 import { compile } from "../src/scenario/compile.ts";
 import { parseScenario } from "../src/scenario/parse.ts";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /*
  * Issue 15, item 1: the runner is wiring of parts (src/parts/). These tests pin what the wiring
@@ -33,16 +34,20 @@ function keysOf(server: RunResult["server"]): number[] {
 }
 
 describe("the parts' wiring", () => {
-  it("the header the parts make is timeseriesColumns' (with a database and persistence too)", () => {
-    const rows: number[][] = [];
-    const stampede = compile(parseScenario(readFileSync(new URL("../scenarios/stampede.yaml", import.meta.url), "utf8")));
-    const p = { ...stampede, durationUs: 2e6 };
-    runPlan(p, { onRow: (r) => rows.push(r) });
-    expect(rows[0].length).toBe(timeseriesColumns(true, p.persistence !== undefined).length);
-    const cow = compile(parseScenario(readFileSync(new URL("../scenarios/rdb-cow.yaml", import.meta.url), "utf8")));
-    const rows2: number[][] = [];
-    runPlan({ ...cow, durationUs: 2e6 }, { onRow: (r) => rows2.push(r) });
-    expect(rows2[0].length).toBe(timeseriesColumns(cow.app !== undefined, true).length);
+  it("the registry's headers (runColumns, runSummaryColumns) are the tables', and the rows and summary fill them", () => {
+    for (const file of readdirSync(new URL("../scenarios/", import.meta.url)).filter((f) => f.endsWith(".yaml"))) {
+      const full = compile(parseScenario(readFileSync(new URL(`../scenarios/${file}`, import.meta.url), "utf8")));
+      const p = { ...full, durationUs: Math.min(full.durationUs, 2e6), events: full.events.filter((e) => e.atUs < 2e6) };
+      const app = p.app !== undefined, persistence = p.persistence !== undefined;
+      expect(runColumns(p).map((c) => c.name), file).toEqual(timeseriesColumns(app, persistence).map((c) => c.name));
+      expect(runSummaryColumns(p).map((c) => c.name), file).toEqual(summaryColumns(app, persistence).map((c) => c.name));
+      if (p.workload.kind === "trace" || p.sampling < 1 || full.durationUs > 4 * 3600e6) continue; // a trace needs its reader; big runs stay in scenarios.test.ts
+      const rows: number[][] = [];
+      const run = runPlan({ ...p, sampling: 1 }, { onRow: (r) => rows.push(r) });
+      expect(rows[0].length, file).toBe(runColumns(p).length);
+      const names = new Set(runSummaryColumns(p).map((c) => c.name));
+      expect(Object.keys(run.summary).filter((k) => !names.has(k)), file).toEqual([]);
+    }
   });
 
   it("one server given as nodes is the standalone run, figure for figure", () => {

@@ -7,7 +7,7 @@ import { FORCE_OPTION_SPEC } from "./common.ts";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { compile, runPlanYielding, timeseriesColumns } from "../api.ts";
+import { compile, runColumns, runPlanYielding } from "../api.ts";
 import { CHECKS, checkRisks, steadyNote, type HerdStat, type Risk } from "../plan/check.ts";
 import { fmtDuration } from "../charts/format.ts";
 import { pause } from "./interrupt.ts";
@@ -94,7 +94,7 @@ export async function simCheck(args: CheckArgs): Promise<CheckOutcome> {
   const loaded = loadScenarioFile(args.scenario, args.set ?? [], { force: args.force });
   const plan = compile(loaded.scenario);
   // the timeseries, column by column (the rules read memory, keys, and the database's columns around events)
-  const names = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name as string);
+  const names = runColumns(plan).map((c) => c.name as string);
   const cols: number[][] = names.map(() => []);
   const onRow = (row: number[]) => {
     for (let i = 0; i < cols.length; i++) cols[i].push(row[i]);

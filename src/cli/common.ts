@@ -8,8 +8,8 @@ import { settle } from "./interrupt.ts";
 import { infoText, type RunOutcome } from "./info-text.ts";
 import { Progress } from "./progress.ts";
 import { resolvedYaml, type LoadedScenario } from "../io/scenario-file.ts";
-import { compile } from "../api.ts";
-import { summaryColumns, timeseriesColumns, type Summary } from "../metrics/columns.ts";
+import { compile, runColumns, runSummaryColumns } from "../api.ts";
+import type { Summary } from "../metrics/columns.ts";
 
 export interface RunDirOptions {
   /** The marker's kind ("run", "replay"). */
@@ -36,12 +36,11 @@ export async function writeRunDir(
 ): Promise<Summary> {
   const dir = new RunDir(dirPath, options.kind ?? "run", { scenario: loaded.name, seed: loaded.scenario.seed, model: modelVersion(), fingerprint: fingerprint(loaded) });
   try {
-    const withApp = loaded.scenario.database !== undefined;
-    const withPersistence = compile(loaded.scenario).persistence !== undefined;
-    const ts = new CsvStream(dir.path("timeseries.csv"), timeseriesColumns(withApp, withPersistence).map((c) => c.name));
+    const plan = compile(loaded.scenario);
+    const ts = new CsvStream(dir.path("timeseries.csv"), runColumns(plan).map((c) => c.name));
     const s = await body((row) => ts.row(row), dir);
     ts.flush();
-    const cols = summaryColumns(withApp, withPersistence);
+    const cols = runSummaryColumns(plan);
     dir.write("summary.csv", csv(cols.map((c) => c.name), [cols.map((c) => s[c.name] ?? "")]));
     dir.write("scenario.resolved.yaml", resolvedYaml(loaded, dirPath, loaded.scenario.seed));
     await options.finish?.(dir);

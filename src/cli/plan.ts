@@ -3,11 +3,11 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile } from "../io/scenario-file.ts";
 import { csv, RunDir } from "../io/output.ts";
-import { summaryColumns, type Summary } from "../metrics/columns.ts";
+import type { Summary } from "../metrics/columns.ts";
 import { niceSize, searchMaxmemory, type PlanResult } from "../plan/planner.ts";
 import { improvesWithMemory, meets, metricValue, parseTarget, type Target } from "../plan/targets.ts";
 import { POLICY_NAMES, REDIS_POLICY_NAMES } from "../redis/policies.ts";
-import { compile, runPlanYielding } from "../api.ts";
+import { compile, runPlanYielding, runSummaryColumns } from "../api.ts";
 import { pause, settle } from "./interrupt.ts";
 import { FORCE_OPTION_SPEC } from "./common.ts";
 import { Progress } from "./progress.ts";
@@ -47,7 +47,7 @@ export async function simPlanRun(args: PlanArgs): Promise<PlanOutcome> {
   const loaded = loadScenarioFile(args.scenario, args.set ?? [], { force: args.force });
   const base = loaded.scenario;
   if (base.workload.trace) throw new InputError(`${args.scenario}: sim plan needs a generated workload (a trace is replayed as is; use sim sweep for traces)`);
-  const known = summaryColumns(base.database !== undefined, compile(base).persistence !== undefined).map((c) => c.name);
+  const known = runSummaryColumns(compile(base)).map((c) => c.name);
   const targets: (Target & { asked: string })[] = [];
   for (const t of args.target) {
     const p = parseTarget(t, known);
@@ -165,7 +165,7 @@ export async function simPlanRun(args: PlanArgs): Promise<PlanOutcome> {
   if (args.out) {
     // written like a run directory: only a directory of ours is replaced, never half-written
     const dir = new RunDir(args.out, "plan", { scenario: loaded.name });
-    const cols = summaryColumns(base.database !== undefined, persistence !== undefined).map((c) => c.name);
+    const cols = runSummaryColumns(compile(base)).map((c) => c.name);
     const runs = results.flatMap((r) => r.runs);
     dir.write("plan-runs.csv", csv(["maxmemory", "policy", "pass", ...cols], runs.map((r) => [r.maxmemory, r.policy, r.pass ? 1 : 0, ...cols.map((c) => (r.summary as Record<string, string | number>)[c] ?? "")])));
     dir.write("plan-curve.csv", csv(["factor", "maxmemory", "policy", ...metrics, "targets"], curve));

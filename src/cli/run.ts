@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../errors.ts";
 import { loadScenarioFile, openTrace, type LoadedScenario } from "../io/scenario-file.ts";
-import { CLASS_COLUMNS, compile, HERD_COLUMNS, runPlanYielding, timeseriesColumns, type RunOptions } from "../api.ts";
+import { CLASS_COLUMNS, compile, HERD_COLUMNS, runColumns, runPlanYielding, type RunOptions } from "../api.ts";
 import { pause } from "./interrupt.ts";
 import { CsvStream, csv } from "../io/output.ts";
 import { EV_CRASH } from "../parts/plan.ts";
@@ -38,7 +38,7 @@ export async function simRun(args: RunArgs, log: (s: string) => void = () => {})
   const dirPath = args.out ?? defaultOutDir(loaded.name, loaded.file, [...(args.set ?? []), ...(replications > 1 ? [`replications=${replications}`] : [])], args.seed);
   let chartsLine = "";
   // the rows, kept for the findings in the terminal summary (one small object per interval)
-  const names = timeseriesColumns(plan.app !== undefined, plan.persistence !== undefined).map((c) => c.name as string);
+  const names = runColumns(plan).map((c) => c.name as string);
   const kept: Record<string, number>[] = [];
   let tooMany = false;
   const outcome = await runToDir(dirPath, loaded, loaded.name, Boolean(args.quiet), log, async (sink, dir, onProgress) => {

@@ -25,7 +25,7 @@ export class PersistencePart implements Part {
 
   /** `refused()`: requests refused while the server was down or loading (the runner's and the clients'). */
   readonly p: Persistence;
-  private readonly server: RedisServer;
+  readonly server: RedisServer;
   private readonly refused: () => number;
 
   constructor(p: Persistence, server: RedisServer, refused: () => number) {

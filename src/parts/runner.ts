@@ -3,7 +3,6 @@ import { Sim } from "../core/sim.ts";
 import { US_PER_S } from "../core/time.ts";
 import type { Summary } from "../metrics/columns.ts";
 import type { CacheAside, Herd } from "../app/cache-aside.ts";
-import { Persistence } from "../redis/persistence.ts";
 import { RedisServer } from "../redis/server.ts";
 import type { RedisConfig } from "../redis/config.ts";
 import type { RequestSource } from "../workload/request.ts";
@@ -15,8 +14,7 @@ import { PersistencePart } from "./persistence.ts";
 import type { Plan } from "./plan.ts";
 import { RequestPath } from "./requests.ts";
 import { Sampler } from "./sampling.ts";
-import { ServerPart } from "./server.ts";
-import { SteadyPart } from "./steady.ts";
+import { PART_KINDS, type Wiring } from "./registry.ts";
 
 /*
  * The runner: plain wiring of the run's parts (part.ts) around one kernel (core/sim.ts). It makes the
@@ -83,23 +81,24 @@ export class Runner extends RequestPath {
     super(sim, plan, servers, sampler, nodes && configs.length > 1 ? nodes.route : null, endUs, opts.onProgress);
     this.streams = streams;
     this.opts = opts;
-    const refused = () => this.refused + (this.appPart?.redisErrors ?? 0);
-    const persistence = servers.map((server, i) => {
-      if (!plan.persistence) return null;
-      const s = streamsOf(i);
-      server.persistence = new Persistence(plan.persistence, server, sim, s.get("disk"), s.get("cow").u32() | 0);
-      return new PersistencePart(server.persistence, server, refused);
-    });
-    this.appPart = plan.app !== undefined ? new AppPart(plan) : null;
-    const id = { scenario: opts.name ?? "scenario", seed: plan.seed, maxmemoryPolicy: plan.redis.maxmemoryPolicy, maxmemory: configs.reduce((sum, c) => sum + c.maxmemory, 0) };
-    const serverPart = new ServerPart(servers, sampler, this, id);
-    const header = [serverPart, this.appPart, ...persistence].flatMap((p) => p?.columns ?? []).map((b) => b.column);
-    const warmupS = plan.warmupUs === undefined ? undefined : plan.warmupUs / US_PER_S;
-    const steady = new SteadyPart(header, plan.app !== undefined, () => this.app !== null, warmupS);
-    // the parts, in the order of their columns and summary fields
-    const parts: (Part | null)[] = [serverPart, steady, this.appPart, ...persistence];
-    this.parts = parts.filter((p): p is Part => p !== null);
+    const maxmemory = configs.reduce((sum, c) => sum + c.maxmemory, 0);
+    const wiring: Wiring = {
+      plan,
+      sim,
+      servers,
+      streamsOf,
+      sampler,
+      traffic: this,
+      id: { scenario: opts.name ?? "scenario", seed: plan.seed, maxmemoryPolicy: plan.redis.maxmemoryPolicy, maxmemory },
+      refused: () => this.refused + (this.appPart?.redisErrors ?? 0),
+      header: () => this.columns.map((b) => b.column),
+      clientsLive: () => this.app !== null,
+    };
+    // the parts this plan has (parts/registry.ts), in the order of their columns and summary fields
+    this.parts = PART_KINDS.filter((k) => k.present(plan)).map((k) => k.make(wiring));
     this.columns = this.parts.flatMap((p) => p.columns);
+    this.appPart = this.parts.find((p) => p instanceof AppPart) ?? null;
+    const persistence = servers.map((server) => this.parts.find((p): p is PersistencePart => p instanceof PersistencePart && p.server === server) ?? null);
     this.events = new Events(sim, plan.events, servers, this.route ?? (() => 0), persistence, this.appPart, this.parts, sampler, commands);
     const sampleKind = sim.on(() => {
       this.sample();

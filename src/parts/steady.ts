@@ -10,29 +10,35 @@ import type { Part } from "./part.ts";
 export class SteadyPart implements Part {
   readonly columns = [];
   private readonly series: SeriesBuffer;
-  private readonly at: Record<"t" | "hits" | "misses" | "evicted" | "expired" | "oom" | "used" | "p50" | "p99" | "completed", number>;
+  private at: Record<"t" | "hits" | "misses" | "evicted" | "expired" | "oom" | "used" | "p50" | "p99" | "completed", number> | null = null;
+  private readonly header: () => readonly Column[];
 
   /**
-   * `header`: the run's timeseries columns; `latency`: whether the run has the database model's latency
+   * `header()`: the run's timeseries columns; `latency`: whether the run has the database model's latency
    * columns, and `latencyLive()` whether they hold values (a trace run with a database has none).
    */
   private readonly latencyLive: () => boolean;
   private readonly warmupS: number | undefined;
 
-  constructor(header: readonly Column[], latency: boolean, latencyLive: () => boolean, warmupS: number | undefined) {
+  constructor(header: () => readonly Column[], latency: boolean, latencyLive: () => boolean, warmupS: number | undefined) {
+    this.header = header;
     this.latencyLive = latencyLive;
     this.warmupS = warmupS;
-    const names = header.map((c) => c.name);
-    const at = (n: string) => names.indexOf(n);
-    this.at = {
-      t: at("time_s"), hits: at("keyspace_hits"), misses: at("keyspace_misses"), evicted: at("evicted_keys"), expired: at("expired_keys"),
-      oom: at("oom_rejected_writes"), used: at("used_memory"), p50: at("latency_p50_ms"), p99: at("latency_p99_ms"), completed: at("app_completed"),
-    };
     this.series = new SeriesBuffer(latency);
   }
 
+  /** Where each value is in a row (found by name once the run's parts are all made). */
+  private positions(): NonNullable<SteadyPart["at"]> {
+    const names = this.header().map((c) => c.name);
+    const at = (n: string) => names.indexOf(n);
+    return (this.at ??= {
+      t: at("time_s"), hits: at("keyspace_hits"), misses: at("keyspace_misses"), evicted: at("evicted_keys"), expired: at("expired_keys"),
+      oom: at("oom_rejected_writes"), used: at("used_memory"), p50: at("latency_p50_ms"), p99: at("latency_p99_ms"), completed: at("app_completed"),
+    });
+  }
+
   sampled(_t: number, row: readonly number[]): void {
-    const c = this.at;
+    const c = this.at ?? this.positions();
     if (this.latencyLive()) this.series.push(row[c.t], row[c.hits], row[c.misses], row[c.evicted], row[c.expired], row[c.oom], row[c.used], row[c.p50], row[c.p99], row[c.completed]);
     else this.series.push(row[c.t], row[c.hits], row[c.misses], row[c.evicted], row[c.expired], row[c.oom], row[c.used]);
   }
