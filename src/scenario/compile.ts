@@ -7,7 +7,7 @@ import { FSYNC_CODE, type PersistencePlan } from "../redis/persistence/config.ts
 import { MODE_CACHE_ASIDE, MODE_EXPLICIT, NEW_KEYS_DEFAULT, POP_HOTSET, POP_ZIPF, POPULARITY_DEFAULTS, type ClassPhase, type ClassPlan, type PhasePlan, type Popularity } from "../workload/config.ts";
 import { NO_TTL, ttlJitter, ttlUniform, type TtlDist } from "../workload/distributions.ts";
 import { parseDuration, parseFraction, parseMemory } from "../units.ts";
-import { APP_DEFAULTS, DISK_PRESETS, DISK_WRITE_SPEED_DEFAULT, FORK_PRESETS, HOST_DEFAULTS, PERSISTENCE_DEFAULTS, type KeyClassSpec, type Scenario } from "./schema.ts";
+import { APP_DEFAULTS, DISK_PRESETS, DISK_WRITE_SPEED_DEFAULT, FORK_PRESETS, HOST_DEFAULTS, PERSISTENCE_DEFAULTS, type KeyClassSpec, type MitigationParams, type MitigationSpec, type PopularitySpec, type Scenario, type SizeSpec, type TimeSpec, type TtlSpec } from "./schema.ts";
 
 
 /* Validated scenario (values as written) → the numbers the model runs on. Cannot fail: parse.ts checked. */
@@ -35,40 +35,37 @@ export function compileRedis(sc: Scenario): RedisConfig {
   };
 }
 
-export function compileSize(v: unknown): QuantileDist {
+export function compileSize(v: SizeSpec): QuantileDist {
   if (typeof v === "number" || typeof v === "string") return fixedDist(bytes(v));
-  const o = v as Record<string, unknown>;
-  switch (o.dist ?? "fixed") {
+  switch (v.dist) {
     case "uniform":
-      return uniformIntDist(bytes(o.min), bytes(o.max));
+      return uniformIntDist(bytes(v.min), bytes(v.max));
     case "lognormal":
-      return lognormalDist(bytes(o.median), bytes(o.p99));
+      return lognormalDist(bytes(v.median), bytes(v.p99));
     case "empirical":
-      return empiricalDist((o.values as unknown[]).map(bytes), o.weights as number[] | undefined);
+      return empiricalDist(v.values.map(bytes), v.weights);
     default:
-      return fixedDist(bytes(o.size));
+      return fixedDist(bytes(v.size));
   }
 }
 
-export function compileTtl(v: unknown): TtlDist {
+export function compileTtl(v: TtlSpec | undefined): TtlDist {
   if (v === "none" || v === 0 || v === null || v === undefined) return NO_TTL;
   if (typeof v === "number" || typeof v === "string") {
     const ms = Math.round(micros(v) / 1000);
     return ms > 0 ? ttlJitter(ms, 0) : NO_TTL;
   }
-  const o = v as Record<string, unknown>;
-  if (o.dist === "uniform") return ttlUniform(Math.round(micros(o.min) / 1000), Math.round(micros(o.max) / 1000));
-  return ttlJitter(Math.round(micros(o.ttl) / 1000), o.jitter === undefined ? 0 : frac(o.jitter));
+  if (v.dist === "uniform") return ttlUniform(Math.round(micros(v.min) / 1000), Math.round(micros(v.max) / 1000));
+  return ttlJitter(Math.round(micros(v.ttl) / 1000), v.jitter === undefined ? 0 : frac(v.jitter));
 }
 
-export function compilePopularity(v: unknown): Popularity {
+export function compilePopularity(v: PopularitySpec): Popularity {
   const base = { ...POPULARITY_DEFAULTS };
   if (v === "uniform") return base;
   if (v === "zipf") return { ...base, kind: POP_ZIPF };
-  const o = v as Record<string, unknown>;
-  const offset = o.offset === undefined ? 0 : frac(o.offset);
-  if (o.dist === "zipf") return { ...base, kind: POP_ZIPF, alpha: (o.alpha as number | undefined) ?? POPULARITY_DEFAULTS.alpha, offset };
-  if (o.dist === "hot-set") return { ...base, kind: POP_HOTSET, hotKeys: frac(o.keys), hotShare: frac(o.share), offset };
+  const offset = v.offset === undefined ? 0 : frac(v.offset);
+  if (v.dist === "zipf") return { ...base, kind: POP_ZIPF, alpha: v.alpha ?? POPULARITY_DEFAULTS.alpha, offset };
+  if (v.dist === "hot-set") return { ...base, kind: POP_HOTSET, hotKeys: frac(v.keys), hotShare: frac(v.share), offset };
   return { ...base, offset };
 }
 
@@ -82,9 +79,9 @@ function compilePersistence(sc: Scenario): PersistencePlan | undefined {
   for (let i = 0; i + 1 < parts.length; i += 2) savePoints.push({ seconds: parts[i], changes: parts[i + 1] });
   if (savePoints.length === 0 && !yes(r.appendonly) && !usesEvents && !sc.persistence && !sc.host) return undefined;
   const p = sc.persistence ?? PERSISTENCE_DEFAULTS;
-  const disk = typeof p.disk === "string" ? DISK_PRESETS[p.disk] : undefined;
-  const fsync = disk ? compileService({ dist: "lognormal", p50: disk.p50, p99: disk.p99 }) : compileService((p.disk as Record<string, unknown>).fsync);
-  const write = disk ? bytes(disk.write) : (p.disk as Record<string, unknown>)["write-speed"] !== undefined ? bytes((p.disk as Record<string, unknown>)["write-speed"]) : DISK_WRITE_SPEED_DEFAULT;
+  const d = p.disk;
+  const fsync = typeof d === "string" ? compileService({ dist: "lognormal", p50: DISK_PRESETS[d].p50, p99: DISK_PRESETS[d].p99 }) : compileService(d.fsync);
+  const write = typeof d === "string" ? bytes(DISK_PRESETS[d].write) : d["write-speed"] !== undefined ? bytes(d["write-speed"]) : DISK_WRITE_SPEED_DEFAULT;
   const forkMs = typeof p.fork === "number" ? p.fork : FORK_PRESETS[p.fork];
   return {
     savePoints,
@@ -107,47 +104,46 @@ function compilePersistence(sc: Scenario): PersistencePlan | undefined {
 }
 
 /** A query-time setting as a service-time distribution in µs. */
-export function compileService(v: unknown): ServiceDist {
+export function compileService(v: TimeSpec): ServiceDist {
   if (typeof v === "number" || typeof v === "string") return fixedService(micros(v));
-  const o = v as Record<string, unknown>;
-  switch (o.dist ?? "fixed") {
+  switch (v.dist) {
     case "lognormal":
-      return lognormalService(micros(o.p50), micros(o.p99));
+      return lognormalService(micros(v.p50), micros(v.p99));
     case "exponential":
-      return exponentialService(micros(o.mean));
+      return exponentialService(micros(v.mean));
     case "empirical":
-      return empiricalService((o.values as unknown[]).map(micros), o.weights as number[] | undefined);
+      return empiricalService(v.values.map(micros), v.weights);
     default:
-      return fixedService(micros(o.time));
+      return fixedService(micros(v.time));
   }
 }
 
 /** The 99th percentile of a query-time setting (µs): the lock's default PX is a multiple of it (MITIGATION_DEFAULTS). */
-function serviceP99(v: unknown): number {
+function serviceP99(v: TimeSpec): number {
   if (typeof v === "number" || typeof v === "string") return micros(v);
-  const o = v as Record<string, unknown>;
-  switch (o.dist ?? "fixed") {
+  switch (v.dist) {
     case "lognormal":
-      return micros(o.p99);
+      return micros(v.p99);
     case "exponential":
-      return micros(o.mean) * Math.log(100);
+      return micros(v.mean) * Math.log(100);
     case "empirical":
-      return Math.max(...(o.values as unknown[]).map(micros));
+      return Math.max(...v.values.map(micros));
     default:
-      return micros(o.time);
+      return micros(v.time);
   }
 }
 
-function compileMitigation(v: unknown, queryTime: unknown): MitigationPlan {
-  const o: Record<string, unknown> = typeof v === "string" ? { kind: v } : ((v ?? { kind: "none" }) as Record<string, unknown>);
+function compileMitigation(v: MitigationSpec | undefined, queryTime: TimeSpec): MitigationPlan {
+  // every parameter, undefined where the kind does not take it or the scenario leaves it out
+  const o: MitigationParams = typeof v === "string" ? { kind: v } : (v ?? { kind: "none" });
   const d = MITIGATION_DEFAULTS;
   const lockTtl = o["lock-ttl"] !== undefined ? micros(o["lock-ttl"]) : Math.max(d.lockTtlMinUs, d.lockTtlP99Factor * serviceP99(queryTime));
   return {
-    kind: (MITIGATIONS as readonly unknown[]).indexOf(o.kind),
+    kind: MITIGATIONS.indexOf(o.kind),
     lockTtlUs: lockTtl,
     pollUs: o.poll !== undefined ? micros(o.poll) : d.pollUs,
     holderFailure: o["holder-failure"] !== undefined ? frac(o["holder-failure"]) : d.holderFailure,
-    beta: (o.beta as number | undefined) ?? d.beta,
+    beta: o.beta ?? d.beta,
     jitter: o.jitter !== undefined ? frac(o.jitter) : d.jitter,
     staleUs: o.stale !== undefined ? micros(o.stale) : d.staleUs,
     refreshLock: (o.refresh ?? d.refresh) === "lock",

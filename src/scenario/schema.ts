@@ -69,14 +69,20 @@ const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
     }),
   });
 
-// ---- distributions, checked by hand for clear messages --------------------------------------------
+// ---- distributions: discriminated unions with the house messages ---------------------------------
 //
-// Each setting below takes a scalar shorthand or an object whose `dist` (or `kind`) names a variant;
-// the tables say which keys each variant takes, and the checks, their messages and knownKeys() read
-// them. They stay refinements rather than z.discriminatedUnion: `dist` may be left out (it means
-// fixed), and the messages name the variant's own keys ("unknown key for dist uniform; allowed: min,
-// max", "missing (dist lognormal needs median and p99)") where a union reports an unrecognized key or
-// a bare "Required" at the object, and a value of the wrong shape as "Invalid input".
+// Each setting below takes a scalar shorthand or an object whose `dist` (or `kind`) names a variant.
+// The tables say which keys each variant takes; each variant is a strict object built from them, and
+// the five settings are z.discriminatedUnion's of those objects. Their fields are typed leaves whose
+// checks give the messages ("missing (dist lognormal needs median and p99)", "… is not a size in
+// bytes"); a leaf never aborts the parse (a problem is an issue, as a refinement's is), so the
+// scenario's own checks still run beside them. `variantSetting` puts a setting together: it sends a
+// shorthand to its schema and an object to the union, says "unknown key for dist uniform; allowed: min,
+// max" for each key the variant's strict object does not take (first, in the order written, where
+// zod reports one unrecognized_keys issue after the fields), and keeps the value as written (a zod
+// object rebuilds it in its shape's key order, and the resolved scenario and a result's fingerprint
+// echo the value as the scenario wrote it). A left-out `dist` needs no filling in: the default
+// variant's discriminator is optional (`dist: fixed` would otherwise appear in the resolved scenario).
 
 /** value-size's object forms: the keys each `dist` takes. */
 export const SIZE_DISTS = { fixed: ["size"], uniform: ["min", "max"], lognormal: ["median", "p99"], empirical: ["values", "weights"] } as const;
@@ -87,201 +93,364 @@ export const POPULARITY_DISTS = { uniform: [], zipf: ["alpha"], "hot-set": ["key
 /** A query or fsync time's object forms (`dist` left out means fixed). */
 export const TIME_DISTS = { fixed: ["time"], lognormal: ["p50", "p99"], exponential: ["mean"], empirical: ["values", "weights"] } as const;
 
-/** The keys of each variant of a table, as the checks read them. */
+/** The keys of each variant of a table, as the messages name them. */
 const keysOf = (table: Record<string, readonly string[]>, common: readonly string[] = []): Record<string, readonly string[]> =>
   Object.fromEntries(Object.entries(table).map(([k, v]) => [k, [...v, ...common]]));
-const SIZE_KEYS = keysOf(SIZE_DISTS);
-const TTL_KEYS = keysOf(TTL_DISTS);
-const POPULARITY_COMMON = ["offset"];
-const POPULARITY_KEYS = keysOf(POPULARITY_DISTS, POPULARITY_COMMON);
-const TIME_KEYS = keysOf(TIME_DISTS);
-const MITIGATION_KEYS = keysOf(MITIGATION_PARAMS);
+const POPULARITY_COMMON = ["offset"] as const;
 
-/** value-size: 100 | "1kb" | {dist: fixed, size} | {dist: uniform, min, max} | {dist: lognormal, median, p99} | {dist: empirical, values, weights?} */
-export const valueSize = z.any().superRefine((v, ctx) => {
-  if (typeof v === "number" || typeof v === "string") {
-    const b = parseMemory(v);
-    if (b === null || b < 0) issue(ctx, `${show(v)} is not a size in bytes (e.g. 100, 1kb, or {dist: lognormal, median: 200, p99: 4kb})`);
-    else if (b > MAX_VALUE_BYTES) issue(ctx, `${show(v)} is larger than Redis's proto-max-bulk-len (512mb)`);
-    return;
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    issue(ctx, `${show(v)} is not a size: give bytes or {dist: ${Object.keys(SIZE_DISTS).join("|")}, …}`);
-    return;
-  }
-  const dist = v.dist ?? "fixed";
-  const allowed = SIZE_KEYS;
-  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
-  for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
-  const size = (k: string, required = true) => {
-    if (v[k] === undefined) {
-      if (required) issue(ctx, `missing (dist ${dist} needs ${allowed[dist].join(" and ")})`, [k]);
-      return null;
+/** The fields `keys` of `fields`, in the order of `keys` (a variant's shape from its table row). */
+const pick = <F extends Record<string, z.ZodTypeAny>, const K extends readonly (keyof F & string)[]>(fields: F, keys: K) =>
+  Object.fromEntries(keys.map((k) => [k, fields[k]])) as { [P in K[number]]: F[P] };
+
+/** A typed field whose check gives the house messages; a problem is an issue that does not abort the parse. */
+const leaf = <T>(check: (v: unknown, ctx: Ctx) => void) => z.custom<T>().superRefine((v, ctx) => check(v, ctx));
+type Scalar = number | string;
+
+/** The problem of a value that must be a duration of at least `min` µs (or above 0), else null. */
+const durationProblem = (v: unknown, bad: string, min: number, above = false) => {
+  const us = parseDuration(v);
+  if (tooLong(v)) return tooLong(v)!;
+  return us === null || (above ? us <= min : us < min) ? `${show(v)} ${bad}` : null;
+};
+
+/** The variants' unknown-key messages and the object/shorthand routing shared by the five settings. */
+function variantSetting<S, O extends Record<string, unknown>>(o: {
+  key: "dist" | "kind";
+  /** The variant when the key is left out (or null). */
+  fallback?: string;
+  /** Whether a value is the setting's shorthand, and its schema. */
+  shorthand: { is: (v: unknown) => boolean; schema: z.ZodType<S> };
+  /** The discriminated union of the object forms. */
+  variants: z.ZodType<O>;
+  /** The keys each variant takes, as the unknown-key message names them. */
+  keys: Record<string, readonly string[]>;
+  /** The message of a value that is neither the shorthand nor an object. */
+  notObject: (v: unknown) => string;
+  /**
+   * Fields checked wherever they are written, even in a variant that does not take them (popularity,
+   * mitigation), their messages in this order.
+   */
+  anywhere?: Record<string, z.ZodTypeAny>;
+}) {
+  return z.custom<S | O>().superRefine((v, ctx) => {
+    const forward = (issues: readonly z.ZodIssue[], at: (string | number)[] = []) => {
+      for (const i of issues) issue(ctx, i.message, [...at, ...i.path]);
+    };
+    if (o.shorthand.is(v)) {
+      const r = o.shorthand.schema.safeParse(v);
+      if (!r.success) forward(r.error.issues);
+      return;
     }
-    const b = parseMemory(v[k]);
-    if (b === null || b < 0) issue(ctx, `${show(v[k])} is not a size in bytes`, [k]);
-    else if (b > MAX_VALUE_BYTES) issue(ctx, `${show(v[k])} is larger than Redis's proto-max-bulk-len (512mb)`, [k]);
-    return b;
-  };
-  if (dist === "fixed") size("size");
-  if (dist === "uniform") {
-    const lo = size("min"), hi = size("max");
-    if (lo !== null && hi !== null && lo > hi) issue(ctx, `min ${show(v.min)} is above max ${show(v.max)}`, ["min"]);
-  }
-  if (dist === "lognormal") {
-    const m = size("median"), p = size("p99");
-    if (m !== null && m < 1) issue(ctx, `must be at least 1 byte`, ["median"]);
-    if (m !== null && p !== null && p < m) issue(ctx, `p99 ${show(v.p99)} is below the median ${show(v.median)}`, ["p99"]);
-  }
-  if (dist === "empirical") {
-    if (!Array.isArray(v.values) || v.values.length === 0) return issue(ctx, `must be a non-empty list of sizes`, ["values"]);
-    v.values.forEach((x: unknown, i: number) => {
-      const b = parseMemory(x);
-      if (b === null || b < 0 || b > MAX_VALUE_BYTES) issue(ctx, `${show(x)} is not a size in bytes up to 512mb`, ["values", i]);
-    });
-    if (v.weights !== undefined) {
-      if (!Array.isArray(v.weights) || v.weights.length !== v.values.length)
-        issue(ctx, `must be a list of ${v.values.length} non-negative numbers, one per value`, ["weights"]);
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return issue(ctx, o.notObject(v));
+    const r = o.variants.safeParse(v);
+    if (r.success) return;
+    const obj = v as Record<string, unknown>;
+    const variant = `${obj[o.key] ?? o.fallback}`;
+    const unknown: z.ZodIssue[] = [];
+    let rest: z.ZodIssue[] = [];
+    for (const i of r.error.issues) {
+      if (i.code !== z.ZodIssueCode.unrecognized_keys || i.path.length > 0) {
+        rest.push(i);
+        continue;
+      }
+      for (const k of i.keys) {
+        unknown.push({ code: z.ZodIssueCode.custom, message: `unknown key for ${o.key} ${variant}; allowed: ${o.keys[variant].join(", ") || "none"}`, path: [k] });
+        const check = o.anywhere && Object.hasOwn(o.anywhere, k) ? o.anywhere[k].safeParse(obj[k]) : null;
+        if (check && !check.success) rest.push(...check.error.issues.map((x) => ({ ...x, path: [k, ...x.path] })));
+      }
+    }
+    if (o.anywhere) {
+      const order = Object.keys(o.anywhere);
+      const rank = (i: z.ZodIssue) => order.indexOf(String(i.path[0]));
+      rest = rest.map((i, n) => [i, n] as const).sort(([a, n], [b, m]) => rank(a) - rank(b) || n - m).map(([i]) => i);
+    }
+    forward([...unknown, ...rest]);
+  });
+}
+
+/** The discriminated union's message for a variant it does not know. */
+const unknownVariant = (key: string, names: readonly string[], missing?: string): z.ZodErrorMap => (iss, ctx) => {
+  const d = (ctx.data as Record<string, unknown>)?.[key];
+  return { message: iss.code === z.ZodIssueCode.invalid_union_discriminator ? (d === undefined && missing ? missing : `${show(d)} is not one of ${names.join(", ")}`) : ctx.defaultError };
+};
+
+// -- value-size
+
+const SIZE_TOO_BIG = `is larger than Redis's proto-max-bulk-len (512mb)`;
+/** A size field of `dist`'s object form. */
+const sizeField = (dist: keyof typeof SIZE_DISTS) =>
+  leaf<Scalar>((v, ctx) => {
+    if (v === undefined) return issue(ctx, `missing (dist ${dist} needs ${SIZE_DISTS[dist].join(" and ")})`);
+    const b = parseMemory(v);
+    if (b === null || b < 0) issue(ctx, `${show(v)} is not a size in bytes`);
+    else if (b > MAX_VALUE_BYTES) issue(ctx, `${show(v)} ${SIZE_TOO_BIG}`);
+  });
+const sizeList = leaf<Scalar[]>((v, ctx) => {
+  if (!Array.isArray(v) || v.length === 0) return issue(ctx, `must be a non-empty list of sizes`);
+  v.forEach((x: unknown, i: number) => {
+    const b = parseMemory(x);
+    if (b === null || b < 0 || b > MAX_VALUE_BYTES) issue(ctx, `${show(x)} is not a size in bytes up to 512mb`, [i]);
+  });
+});
+/** weights: checked beside values (their count is values'), by the union's refinement. */
+const weightList = leaf<number[]>(() => {});
+const sizeFields = (dist: keyof typeof SIZE_DISTS) => ({ size: sizeField(dist), min: sizeField(dist), max: sizeField(dist), median: sizeField(dist), p99: sizeField(dist), values: sizeList, weights: weightList.optional() });
+
+export const sizeDist = z
+  .discriminatedUnion(
+    "dist",
+    [
+      z.object({ dist: z.literal("fixed").nullish(), ...pick(sizeFields("fixed"), SIZE_DISTS.fixed) }).strict(),
+      z.object({ dist: z.literal("uniform"), ...pick(sizeFields("uniform"), SIZE_DISTS.uniform) }).strict(),
+      z.object({ dist: z.literal("lognormal"), ...pick(sizeFields("lognormal"), SIZE_DISTS.lognormal) }).strict(),
+      z.object({ dist: z.literal("empirical"), ...pick(sizeFields("empirical"), SIZE_DISTS.empirical) }).strict(),
+    ],
+    { errorMap: unknownVariant("dist", Object.keys(SIZE_DISTS)) },
+  )
+  .superRefine((v, ctx) => {
+    if (v.dist === "uniform") {
+      const lo = parseMemory(v.min), hi = parseMemory(v.max);
+      if (lo !== null && hi !== null && lo > hi) issue(ctx, `min ${show(v.min)} is above max ${show(v.max)}`, ["min"]);
+    }
+    if (v.dist === "lognormal") {
+      const m = parseMemory(v.median), p = parseMemory(v.p99);
+      if (m !== null && m < 1) issue(ctx, `must be at least 1 byte`, ["median"]);
+      if (m !== null && p !== null && p < m) issue(ctx, `p99 ${show(v.p99)} is below the median ${show(v.median)}`, ["p99"]);
+    }
+    if (v.dist === "empirical" && Array.isArray(v.values) && v.values.length > 0 && v.weights !== undefined) {
+      const w: unknown = v.weights;
+      if (!Array.isArray(w) || w.length !== v.values.length) issue(ctx, `must be a list of ${v.values.length} non-negative numbers, one per value`, ["weights"]);
       else {
-        v.weights.forEach((w: unknown, i: number) => (typeof w === "number" && w >= 0 && Number.isFinite(w) ? 0 : issue(ctx, `${show(w)} is not a non-negative number`, ["weights", i])));
-        if (v.weights.every((w: unknown) => typeof w === "number") && !(v.weights.reduce((a: number, w: number) => a + w, 0) > 0))
+        w.forEach((x: unknown, i: number) => (typeof x === "number" && x >= 0 && Number.isFinite(x) ? 0 : issue(ctx, `${show(x)} is not a non-negative number`, ["weights", i])));
+        if (w.every((x: unknown) => typeof x === "number") && !(w.reduce((a: number, x: number) => a + x, 0) > 0))
           issue(ctx, `the weights sum to 0: give at least one a positive weight`, ["weights"]);
       }
     }
-  }
+  });
+
+/** value-size: 100 | "1kb" | {dist: fixed, size} | {dist: uniform, min, max} | {dist: lognormal, median, p99} | {dist: empirical, values, weights?} */
+export const valueSize = variantSetting({
+  key: "dist",
+  fallback: "fixed",
+  shorthand: {
+    is: (v) => typeof v === "number" || typeof v === "string",
+    schema: leaf<Scalar>((v, ctx) => {
+      const b = parseMemory(v);
+      if (b === null || b < 0) issue(ctx, `${show(v)} is not a size in bytes (e.g. 100, 1kb, or {dist: lognormal, median: 200, p99: 4kb})`);
+      else if (b > MAX_VALUE_BYTES) issue(ctx, `${show(v)} ${SIZE_TOO_BIG}`);
+    }),
+  },
+  variants: sizeDist,
+  keys: keysOf(SIZE_DISTS),
+  notObject: (v) => `${show(v)} is not a size: give bytes or {dist: ${Object.keys(SIZE_DISTS).join("|")}, …}`,
 });
+export type SizeSpec = z.output<typeof valueSize>;
+
+// -- ttl
+
+const ttlField = leaf<Scalar>((v, ctx) => {
+  if (v === undefined) return issue(ctx, `missing`);
+  const p = durationProblem(v, `is not a TTL of at least 1ms`, 1000);
+  if (p) issue(ctx, p);
+});
+const ttlFields = {
+  ttl: ttlField,
+  jitter: leaf<Scalar>((v, ctx) => {
+    const f = parseFraction(v);
+    if (f === null || f < 0 || f >= 1) issue(ctx, `${show(v)} is not a jitter fraction in [0, 1) (e.g. 10%)`);
+  }).optional(),
+  min: ttlField,
+  max: ttlField,
+};
+
+export const ttlDist = z
+  .discriminatedUnion(
+    "dist",
+    [
+      z.object({ dist: z.literal("fixed").nullish(), ...pick(ttlFields, TTL_DISTS.fixed) }).strict(),
+      z.object({ dist: z.literal("uniform"), ...pick(ttlFields, TTL_DISTS.uniform) }).strict(),
+    ],
+    { errorMap: unknownVariant("dist", Object.keys(TTL_DISTS)) },
+  )
+  .superRefine((v, ctx) => {
+    if (v.dist !== "uniform") return;
+    const lo = parseDuration(v.min), hi = parseDuration(v.max);
+    if (lo !== null && hi !== null && lo > hi) issue(ctx, `min is above max`, ["min"]);
+  });
 
 /** ttl: none | 0 | 1h | {dist: fixed, ttl, jitter?} | {dist: uniform, min, max} */
-export const ttlSpec = z.any().superRefine((v, ctx) => {
-  if (v === "none" || v === 0 || v === null) return;
-  if (typeof v === "number" || typeof v === "string") {
-    const us = parseDuration(v);
-    if (tooLong(v)) issue(ctx, tooLong(v)!);
-    else if (us === null || us < 0) issue(ctx, `${show(v)} is not a TTL (none, or a duration: 30s, 10m, 1h)`);
-    else if (us > 0 && us < 1000) issue(ctx, `${show(v)} is below Redis's 1 ms TTL resolution`);
-    return;
-  }
-  if (typeof v !== "object" || Array.isArray(v)) return issue(ctx, `${show(v)} is not a TTL`);
-  const dist = v.dist ?? "fixed";
-  const allowed = TTL_KEYS;
-  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
-  for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
-  const dur = (k: string) => {
-    if (v[k] === undefined) {
-      issue(ctx, `missing`, [k]);
-      return null;
-    }
-    const us = parseDuration(v[k]);
-    if (tooLong(v[k])) issue(ctx, tooLong(v[k])!, [k]);
-    else if (us === null || us < 1000) issue(ctx, `${show(v[k])} is not a TTL of at least 1ms`, [k]);
-    return us;
-  };
-  if (dist === "fixed") {
-    dur("ttl");
-    if (v.jitter !== undefined) {
-      const f = parseFraction(v.jitter);
-      if (f === null || f < 0 || f >= 1) issue(ctx, `${show(v.jitter)} is not a jitter fraction in [0, 1) (e.g. 10%)`, ["jitter"]);
-    }
-  } else {
-    const lo = dur("min"), hi = dur("max");
-    if (lo !== null && hi !== null && lo > hi) issue(ctx, `min is above max`, ["min"]);
-  }
+export const ttlSpec = variantSetting({
+  key: "dist",
+  fallback: "fixed",
+  shorthand: {
+    is: (v) => v === null || typeof v === "number" || typeof v === "string",
+    schema: leaf<"none" | Scalar | null>((v, ctx) => {
+      if (v === "none" || v === 0 || v === null) return;
+      const us = parseDuration(v);
+      if (tooLong(v)) issue(ctx, tooLong(v)!);
+      else if (us === null || us < 0) issue(ctx, `${show(v)} is not a TTL (none, or a duration: 30s, 10m, 1h)`);
+      else if (us > 0 && us < 1000) issue(ctx, `${show(v)} is below Redis's 1 ms TTL resolution`);
+    }),
+  },
+  variants: ttlDist,
+  keys: keysOf(TTL_DISTS),
+  notObject: (v) => `${show(v)} is not a TTL`,
 });
+export type TtlSpec = z.output<typeof ttlSpec>;
+
+// -- popularity
+
+const popFraction = (hotSet: boolean) =>
+  leaf<Scalar>((v, ctx) => {
+    if (v === undefined) return hotSet ? issue(ctx, `missing (hot-set needs keys and share)`) : undefined;
+    const f = parseFraction(v);
+    if (f === null || f < 0 || f > 1) issue(ctx, `${show(v)} is not a fraction from 0 to 1 (or 0%–100%)`);
+  });
+/** popularity's fields, in the order their messages come (each is checked wherever it is written). */
+const popFields = {
+  alpha: leaf<number>((v, ctx) => {
+    if (v !== undefined && !(typeof v === "number" && v >= 0 && v <= 10)) issue(ctx, `${show(v)} must be a number from 0 to 10`);
+  }).optional(),
+  keys: popFraction(false).optional(),
+  share: popFraction(false).optional(),
+  offset: popFraction(false).optional(),
+};
+const hotSetFields = { keys: popFraction(true), share: popFraction(true) };
+const popCommon = pick(popFields, POPULARITY_COMMON);
+
+export const popularityDist = z.discriminatedUnion(
+  "dist",
+  [
+    z.object({ dist: z.literal("uniform"), ...pick(popFields, POPULARITY_DISTS.uniform), ...popCommon }).strict(),
+    z.object({ dist: z.literal("zipf"), ...pick(popFields, POPULARITY_DISTS.zipf), ...popCommon }).strict(),
+    z.object({ dist: z.literal("hot-set"), ...pick(hotSetFields, POPULARITY_DISTS["hot-set"]), ...popCommon }).strict(),
+  ],
+  { errorMap: unknownVariant("dist", POPULARITIES) },
+);
 
 /** popularity: uniform | zipf | {dist: uniform|zipf|hot-set, alpha?, keys?, share?, offset?} */
-export const popularity = z.any().superRefine((v, ctx) => {
-  if (v === "uniform" || v === "zipf") return;
-  if (typeof v !== "object" || v === null || Array.isArray(v))
-    return issue(ctx, `${show(v)} is not a popularity: uniform, zipf, or {dist: zipf, alpha: 1.0} / {dist: hot-set, keys: 10%, share: 90%}`);
-  const dist = v.dist;
-  const allowed = POPULARITY_KEYS;
-  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${POPULARITIES.join(", ")}`, ["dist"]);
-  for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
-  if (v.alpha !== undefined && !(typeof v.alpha === "number" && v.alpha >= 0 && v.alpha <= 10)) issue(ctx, `${show(v.alpha)} must be a number from 0 to 10`, ["alpha"]);
-  for (const k of ["keys", "share", "offset"]) {
-    if (v[k] === undefined) {
-      if (dist === "hot-set" && k !== "offset") issue(ctx, `missing (hot-set needs keys and share)`, [k]);
-      continue;
-    }
-    const f = parseFraction(v[k]);
-    if (f === null || f < 0 || f > 1) issue(ctx, `${show(v[k])} is not a fraction from 0 to 1 (or 0%–100%)`, [k]);
-  }
+export const popularity = variantSetting({
+  key: "dist",
+  shorthand: { is: (v) => v === "uniform" || v === "zipf", schema: z.enum(["uniform", "zipf"]) },
+  variants: popularityDist,
+  keys: keysOf(POPULARITY_DISTS, POPULARITY_COMMON),
+  notObject: (v) => `${show(v)} is not a popularity: uniform, zipf, or {dist: zipf, alpha: 1.0} / {dist: hot-set, keys: 10%, share: 90%}`,
+  anywhere: popFields,
 });
+export type PopularitySpec = z.output<typeof popularity>;
+
+// -- query and fsync times
+
+const DURATION_ABOVE_0 = `is not a duration above 0 (e.g. 5ms)`;
+const timeField = (dist: keyof typeof TIME_DISTS) =>
+  leaf<Scalar>((v, ctx) => {
+    if (v === undefined) return issue(ctx, `missing (dist ${dist} needs ${(TIME_DISTS[dist] as readonly string[]).filter((x) => x !== "weights").join(" and ")})`);
+    const p = durationProblem(v, DURATION_ABOVE_0, 0, true);
+    if (p) issue(ctx, p);
+  });
+const timeList = leaf<Scalar[]>((v, ctx) => {
+  if (!Array.isArray(v) || v.length === 0) return issue(ctx, `must be a non-empty list of durations`);
+  v.forEach((x: unknown, i: number) => {
+    const p = durationProblem(x, `is not a duration above 0`, 0, true);
+    if (p) issue(ctx, p, [i]);
+  });
+});
+const timeFields = (dist: keyof typeof TIME_DISTS) => ({ time: timeField(dist), p50: timeField(dist), p99: timeField(dist), mean: timeField(dist), values: timeList, weights: weightList.optional() });
+
+export const serviceDist = z
+  .discriminatedUnion(
+    "dist",
+    [
+      z.object({ dist: z.literal("fixed").nullish(), ...pick(timeFields("fixed"), TIME_DISTS.fixed) }).strict(),
+      z.object({ dist: z.literal("lognormal"), ...pick(timeFields("lognormal"), TIME_DISTS.lognormal) }).strict(),
+      z.object({ dist: z.literal("exponential"), ...pick(timeFields("exponential"), TIME_DISTS.exponential) }).strict(),
+      z.object({ dist: z.literal("empirical"), ...pick(timeFields("empirical"), TIME_DISTS.empirical) }).strict(),
+    ],
+    { errorMap: unknownVariant("dist", Object.keys(TIME_DISTS)) },
+  )
+  .superRefine((v, ctx) => {
+    if (v.dist === "lognormal") {
+      const a = parseDuration(v.p50), b = parseDuration(v.p99);
+      if (a !== null && b !== null && b < a) issue(ctx, `p99 ${show(v.p99)} is below p50 ${show(v.p50)}`, ["p99"]);
+    }
+    if (v.dist === "empirical" && Array.isArray(v.values) && v.values.length > 0 && v.weights !== undefined) {
+      const w: unknown = v.weights;
+      if (!Array.isArray(w) || w.length !== v.values.length || !w.every((x: unknown) => typeof x === "number" && x >= 0) || !(w.reduce((a: number, x: number) => a + x, 0) > 0))
+        issue(ctx, `must be a list of ${v.values.length} non-negative numbers (one per value, not all 0)`, ["weights"]);
+    }
+  });
 
 /** A duration distribution for query times: 40ms | {dist: fixed, time} | {dist: lognormal, p50, p99} | {dist: exponential, mean} | {dist: empirical, values, weights?} */
-export const timeDist = z.any().superRefine((v, ctx) => {
-  if (typeof v === "number" || typeof v === "string") {
-    const us = parseDuration(v);
-    if (tooLong(v)) issue(ctx, tooLong(v)!);
-    else if (us === null || us <= 0) issue(ctx, `${show(v)} is not a time (a duration such as 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`);
-    return;
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v))
-    return issue(ctx, `${show(v)} is not a time: give a duration (40ms) or {dist: ${Object.keys(TIME_DISTS).join("|")}, …}`);
-  const dist = v.dist ?? "fixed";
-  const allowed = TIME_KEYS;
-  if (!Object.hasOwn(allowed, dist)) return issue(ctx, `${show(dist)} is not one of ${Object.keys(allowed).join(", ")}`, ["dist"]);
-  for (const k of Object.keys(v)) if (k !== "dist" && !allowed[dist].includes(k)) issue(ctx, `unknown key for dist ${dist}; allowed: ${allowed[dist].join(", ")}`, [k]);
-  const dur = (k: string) => {
-    if (v[k] === undefined) {
-      issue(ctx, `missing (dist ${dist} needs ${allowed[dist].filter((x) => x !== "weights").join(" and ")})`, [k]);
-      return null;
-    }
-    const us = parseDuration(v[k]);
-    if (tooLong(v[k])) issue(ctx, tooLong(v[k])!, [k]);
-    else if (us === null || us <= 0) issue(ctx, `${show(v[k])} is not a duration above 0 (e.g. 5ms)`, [k]);
-    return us;
-  };
-  if (dist === "fixed") dur("time");
-  if (dist === "exponential") dur("mean");
-  if (dist === "lognormal") {
-    const a = dur("p50"), b = dur("p99");
-    if (a !== null && b !== null && b < a) issue(ctx, `p99 ${show(v.p99)} is below p50 ${show(v.p50)}`, ["p99"]);
-  }
-  if (dist === "empirical") {
-    if (!Array.isArray(v.values) || v.values.length === 0) return issue(ctx, `must be a non-empty list of durations`, ["values"]);
-    v.values.forEach((x: unknown, i: number) => {
-      const us = parseDuration(x);
-      if (tooLong(x)) issue(ctx, tooLong(x)!, ["values", i]);
-      else if (us === null || us <= 0) issue(ctx, `${show(x)} is not a duration above 0`, ["values", i]);
-    });
-    if (v.weights !== undefined && (!Array.isArray(v.weights) || v.weights.length !== v.values.length || !v.weights.every((w: unknown) => typeof w === "number" && w >= 0) || !(v.weights.reduce((a: number, w: number) => a + w, 0) > 0)))
-      issue(ctx, `must be a list of ${v.values.length} non-negative numbers (one per value, not all 0)`, ["weights"]);
-  }
+export const timeDist = variantSetting({
+  key: "dist",
+  fallback: "fixed",
+  shorthand: {
+    is: (v) => typeof v === "number" || typeof v === "string",
+    schema: leaf<Scalar>((v, ctx) => {
+      const p = durationProblem(v, `is not a time (a duration such as 40ms, or {dist: lognormal, p50: 1ms, p99: 5ms})`, 0, true);
+      if (p) issue(ctx, p);
+    }),
+  },
+  variants: serviceDist,
+  keys: keysOf(TIME_DISTS),
+  notObject: (v) => `${show(v)} is not a time: give a duration (40ms) or {dist: ${Object.keys(TIME_DISTS).join("|")}, …}`,
 });
+export type TimeSpec = z.output<typeof timeDist>;
+
+// -- mitigation
+
+const mitDuration = leaf<Scalar>((v, ctx) => {
+  const p = durationProblem(v, `is not a duration of at least 1ms`, 1000);
+  if (p) issue(ctx, p);
+}).optional();
+/** The mitigations' parameters, in the order their messages come (each is checked wherever it is written). */
+const mitFields = {
+  "lock-ttl": mitDuration,
+  poll: mitDuration,
+  stale: mitDuration,
+  "holder-failure": leaf<Scalar>((v, ctx) => {
+    const f = parseFraction(v);
+    if (f === null || f < 0 || f > 1) issue(ctx, `${show(v)} is not a probability from 0 to 1 (or 0%–100%)`);
+  }).optional(),
+  jitter: leaf<Scalar>((v, ctx) => {
+    const f = parseFraction(v);
+    if (f === null || f <= 0 || f >= 1) issue(ctx, `${show(v)} is not a jitter fraction above 0 and below 1 (e.g. 10%)`);
+  }).optional(),
+  beta: leaf<number>((v, ctx) => {
+    if (!(typeof v === "number" && v > 0 && v <= 100)) issue(ctx, `${show(v)} must be a number above 0 (${MITIGATION_DEFAULTS.beta} is the paper's default)`);
+  }).optional(),
+  refresh: leaf<(typeof SWR_REFRESH)[number]>((v, ctx) => {
+    if (!(SWR_REFRESH as readonly unknown[]).includes(v)) issue(ctx, `${show(v)} is not one of ${SWR_REFRESH.join(", ")}`);
+  }).optional(),
+};
+
+export const mitigationParams = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("none"), ...pick(mitFields, MITIGATION_PARAMS.none) }).strict(),
+    z.object({ kind: z.literal("lock"), ...pick(mitFields, MITIGATION_PARAMS.lock) }).strict(),
+    z.object({ kind: z.literal("xfetch"), ...pick(mitFields, MITIGATION_PARAMS.xfetch) }).strict(),
+    z.object({ kind: z.literal("ttl-jitter"), ...pick(mitFields, MITIGATION_PARAMS["ttl-jitter"]) }).strict(),
+    z.object({ kind: z.literal("stale-while-revalidate"), ...pick(mitFields, MITIGATION_PARAMS["stale-while-revalidate"]) }).strict(),
+  ],
+  { errorMap: unknownVariant("kind", MITIGATIONS, `missing: one of ${MITIGATIONS.join(", ")}`) },
+);
 
 /**
  * mitigation: none | lock | xfetch | ttl-jitter | stale-while-revalidate, or {kind: …, parameters}.
  * lock: lock-ttl, poll, holder-failure; xfetch: beta; ttl-jitter: jitter; stale-while-revalidate: stale, refresh.
  */
-export const mitigation = z.any().superRefine((v, ctx) => {
-  if (typeof v === "string") {
-    if (!(MITIGATIONS as readonly string[]).includes(v)) issue(ctx, `${show(v)} is not one of ${MITIGATIONS.join(", ")}`);
-    return;
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return issue(ctx, `${show(v)} is not a mitigation: one of ${MITIGATIONS.join(", ")}, or {kind: xfetch, beta: 1}`);
-  const allowed = MITIGATION_KEYS;
-  if (v.kind === undefined) return issue(ctx, `missing: one of ${MITIGATIONS.join(", ")}`, ["kind"]);
-  if (!Object.hasOwn(allowed, v.kind)) return issue(ctx, `${show(v.kind)} is not one of ${MITIGATIONS.join(", ")}`, ["kind"]);
-  for (const k of Object.keys(v)) if (k !== "kind" && !allowed[v.kind].includes(k)) issue(ctx, `unknown key for kind ${v.kind}; allowed: ${allowed[v.kind].join(", ") || "none"}`, [k]);
-  for (const k of ["lock-ttl", "poll", "stale"]) {
-    if (v[k] === undefined) continue;
-    const us = parseDuration(v[k]);
-    if (tooLong(v[k])) issue(ctx, tooLong(v[k])!, [k]);
-    else if (us === null || us < 1000) issue(ctx, `${show(v[k])} is not a duration of at least 1ms`, [k]);
-  }
-  for (const k of ["holder-failure"]) {
-    if (v[k] === undefined) continue;
-    const f = parseFraction(v[k]);
-    if (f === null || f < 0 || f > 1) issue(ctx, `${show(v[k])} is not a probability from 0 to 1 (or 0%–100%)`, [k]);
-  }
-  if (v.jitter !== undefined) {
-    const f = parseFraction(v.jitter);
-    if (f === null || f <= 0 || f >= 1) issue(ctx, `${show(v.jitter)} is not a jitter fraction above 0 and below 1 (e.g. 10%)`, ["jitter"]);
-  }
-  if (v.beta !== undefined && !(typeof v.beta === "number" && v.beta > 0 && v.beta <= 100)) issue(ctx, `${show(v.beta)} must be a number above 0 (${MITIGATION_DEFAULTS.beta} is the paper's default)`, ["beta"]);
-  if (v.refresh !== undefined && !(SWR_REFRESH as readonly unknown[]).includes(v.refresh)) issue(ctx, `${show(v.refresh)} is not one of ${SWR_REFRESH.join(", ")}`, ["refresh"]);
+export const mitigation = variantSetting({
+  key: "kind",
+  shorthand: { is: (v) => typeof v === "string", schema: oneOf(MITIGATIONS) },
+  variants: mitigationParams,
+  keys: keysOf(MITIGATION_PARAMS),
+  notObject: (v) => `${show(v)} is not a mitigation: one of ${MITIGATIONS.join(", ")}, or {kind: xfetch, beta: 1}`,
+  anywhere: mitFields,
 });
+export type MitigationSpec = z.output<typeof mitigation>;
+/** A mitigation with every parameter any kind takes (absent where its kind takes none), as compile.ts reads it. */
+export type MitigationParams = { kind: (typeof MITIGATIONS)[number] } & { [K in keyof typeof mitFields]?: z.output<(typeof mitFields)[K]> };
 
 const opsMix = z
   .object({ get: fraction(), set: fraction(), del: fraction() })
@@ -410,7 +579,8 @@ export const persistenceSection = z
     "transparent-huge-pages": yesno("no"),
     "save-speed": memory(1).default("250mb"),
     disk: z
-      .any()
+      // a preset's name or {fsync, write-speed?}, checked below (fsync by timeDist)
+      .custom<string | { fsync: TimeSpec; "write-speed"?: Scalar }>()
       .superRefine((v, ctx) => {
         if (typeof v === "string") {
           if (!Object.hasOwn(DISK_PRESETS, v)) issue(ctx, `${show(v)} is not one of ${Object.keys(DISK_PRESETS).join(", ")}, or {fsync: <query-time-like distribution>, write-speed: 200mb}`);
