@@ -13,8 +13,38 @@
 import { markInterrupted, registeredCleanups, resetInterruptState, runCleanups } from "../io/interrupt.ts";
 // The interrupt state and its signal-free pieces live in src/io/interrupt.ts (sim replay and sim calibrate
 // read them there); the commands import them from here, beside the handlers that set it.
-export { exitCodeFor, Interrupted, interruptedBy, interruptSignal, onInterrupt, pause, settle, throwIfInterrupted } from "../io/interrupt.ts";
-import { exitCodeFor, interruptedBy } from "../io/interrupt.ts";
+export { exitCodeFor, Interrupted, interruptedBy, interruptSignal, onInterrupt, throwIfInterrupted } from "../io/interrupt.ts";
+import { exitCodeFor, interruptedBy, throwIfInterrupted } from "../io/interrupt.ts";
+
+// pause and settle read the wall clock (how long since the last turn of the event loop): host-side, never the model
+const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+let lastYield = 0;
+/** How often `pause` really gives the event loop a turn (ms of work between turns). */
+const YIELD_MS = 20;
+
+/**
+ * Hands control to the event loop (so a pending signal is seen) if YIELD_MS passed since the last time,
+ * then throws if a signal arrived. Cheap enough to call every few thousand requests.
+ */
+export async function pause(): Promise<void> {
+  const now = performance.now();
+  if (now - lastYield >= YIELD_MS) {
+    await immediate();
+    lastYield = performance.now();
+  }
+  throwIfInterrupted();
+}
+
+/**
+ * Before a result is moved into place: a full turn of the event loop (a timer, after the poll phase
+ * where signals are read), so that a signal that arrived during the last synchronous stretch is seen,
+ * then throws if one did. A result is committed only if no signal came before this.
+ */
+export async function settle(): Promise<void> {
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  throwIfInterrupted();
+}
 
 let installed = false;
 let watchdogMessage = "interrupted; no result written";

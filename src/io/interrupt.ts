@@ -1,8 +1,7 @@
 /*
  * The process's interrupt state, without the signal handlers: whether SIGINT or SIGTERM arrived, the
  * AbortSignal every long operation watches, the `Interrupted` error, the cleanups to run if the process
- * must end before a command unwinds, and `pause`/`settle`, which hand control to the event loop so that
- * a pending signal is seen. The CLI installs the handlers that set this state (src/cli/interrupt.ts,
+ * must end before a command unwinds. The CLI installs the handlers that set this state (src/cli/interrupt.ts,
  * which also re-exports these names for the commands); code under src/io/ (sim replay, sim calibrate)
  * reads it from here, so that it needs nothing from src/cli/.
  */
@@ -44,35 +43,6 @@ export function throwIfInterrupted(message?: string): void {
 export function markInterrupted(signal: NodeJS.Signals): void {
   received = signal;
   controller.abort(new Interrupted(signal));
-}
-
-const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-let lastYield = 0;
-/** How often `pause` really gives the event loop a turn (ms of work between turns). */
-const YIELD_MS = 20;
-
-/**
- * Hands control to the event loop (so a pending signal is seen) if YIELD_MS passed since the last time,
- * then throws if a signal arrived. Cheap enough to call every few thousand requests.
- */
-export async function pause(): Promise<void> {
-  const now = performance.now();
-  if (now - lastYield >= YIELD_MS) {
-    await immediate();
-    lastYield = performance.now();
-  }
-  throwIfInterrupted();
-}
-
-/**
- * Before a result is moved into place: a full turn of the event loop (a timer, after the poll phase
- * where signals are read), so that a signal that arrived during the last synchronous stretch is seen,
- * then throws if one did. A result is committed only if no signal came before this.
- */
-export async function settle(): Promise<void> {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  throwIfInterrupted();
 }
 
 /**
