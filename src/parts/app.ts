@@ -1,12 +1,12 @@
+import { US_PER_S } from "../core/time.ts";
 import type { Streams } from "../core/random.ts";
 import type { Sim } from "../core/sim.ts";
 import { APP_SUMMARY_COLUMNS, APP_TIMESERIES_COLUMNS, CLASS_COLUMNS } from "../metrics/columns.ts";
-import type { Histogram } from "../metrics/histogram.ts";
 import { CacheAside, type Herd } from "../app/cache-aside.ts";
 import { MITIGATIONS } from "../app/config.ts";
 import type { RedisServer } from "../redis/server.ts";
 import type { RequestSource } from "../workload/request.ts";
-import { bindColumns, type BoundColumn, type Part, type SummaryFields } from "./part.ts";
+import { bindColumns, maxMs, ms3, pctMs, round6, type BoundColumn, type Part, type SummaryFields } from "./part.ts";
 import type { Plan } from "./plan.ts";
 
 /*
@@ -16,10 +16,6 @@ import type { Plan } from "./plan.ts";
  * the columns, empty.
  */
 
-const ms3 = (us: number) => Math.round(us) / 1000;
-const pct = (h: Histogram, p: number) => (h.totalCount > 0 ? ms3(h.getValueAtPercentile(p)) : "");
-const pctOrNaN = (h: Histogram, p: number) => (h.totalCount > 0 ? ms3(h.getValueAtPercentile(p)) : NaN);
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export class AppPart implements Part {
   readonly columns: readonly BoundColumn[];
@@ -40,10 +36,10 @@ export class AppPart implements Part {
     const perSec = (x: number) => (this.dt > 0 ? round6(x / this.dt) : 0);
     this.columns = bindColumns(APP_TIMESERIES_COLUMNS, {
       app_completed: live(() => app().completed - this.last.completed),
-      latency_p50_ms: live(() => pctOrNaN(app().intervalLatency, 50)),
-      latency_p99_ms: live(() => pctOrNaN(app().intervalLatency, 99)),
-      latency_p999_ms: live(() => pctOrNaN(app().intervalLatency, 99.9)),
-      latency_max_ms: live(() => (app().intervalLatency.totalCount > 0 ? ms3(app().intervalLatency.maxValue) : NaN)),
+      latency_p50_ms: live(() => pctMs(app().intervalLatency, 50, NaN)),
+      latency_p99_ms: live(() => pctMs(app().intervalLatency, 99, NaN)),
+      latency_p999_ms: live(() => pctMs(app().intervalLatency, 99.9, NaN)),
+      latency_max_ms: live(() => maxMs(app().intervalLatency, NaN)),
       db_queries: live(() => db().started - this.last.dbStarted),
       db_queries_per_sec: live(() => perSec(db().started - this.last.dbStarted)),
       db_in_flight_peak: live(() => db().peakInSystem),
@@ -73,7 +69,7 @@ export class AppPart implements Part {
   }
 
   sampling(t: number): void {
-    this.dt = (t - this.last.t) / 1e6;
+    this.dt = (t - this.last.t) / US_PER_S;
     this.t = t;
     if (this.app !== null) this.busy = this.app.db.busy(t);
   }
@@ -111,10 +107,10 @@ export class AppPart implements Part {
       app_requests: app.requests,
       app_errors: app.errors,
       app_retries: app.retries,
-      latency_p50_ms: pct(h, 50),
-      latency_p99_ms: pct(h, 99),
-      latency_p999_ms: pct(h, 99.9),
-      latency_max_ms: h.totalCount > 0 ? ms3(h.maxValue) : "",
+      latency_p50_ms: pctMs(h, 50, ""),
+      latency_p99_ms: pctMs(h, 99, ""),
+      latency_p999_ms: pctMs(h, 99.9, ""),
+      latency_max_ms: maxMs(h, ""),
       db_queries: db.started,
       db_in_flight_peak: this.peaks.inFlight,
       db_active_peak: this.peaks.active,
@@ -153,9 +149,9 @@ export class AppPart implements Part {
         herd_max: s.herdMax,
         errors: s.errors,
         lock_holder_deaths: s.lockHolderDeaths,
-        latency_p50_ms: pct(s.latency, 50),
-        latency_p99_ms: pct(s.latency, 99),
-        latency_p999_ms: pct(s.latency, 99.9),
+        latency_p50_ms: pctMs(s.latency, 50, ""),
+        latency_p99_ms: pctMs(s.latency, 99, ""),
+        latency_p999_ms: pctMs(s.latency, 99.9, ""),
       };
       return CLASS_COLUMNS.map((col) => row[col.name]);
     });

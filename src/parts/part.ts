@@ -1,4 +1,5 @@
 import type { Column } from "../metrics/columns.ts";
+import type { Histogram } from "../metrics/histogram.ts";
 import type { RedisServer } from "../redis/server.ts";
 import type { EventAction, EventPlan } from "./plan.ts";
 
@@ -44,4 +45,22 @@ export interface Part {
   readonly on?: { readonly [A in EventAction]?: (e: EventPlan) => void };
   /** After a restart or crash of `server`: it is down, then loading, until `downUntil` (µs). */
   restarted?(server: RedisServer, downUntil: number): void;
+}
+
+// ---- how parts write their figures -----------------------------------------------------------------
+
+/** A ratio or rate to 6 decimals. */
+export const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/** µs as ms to 3 decimals. */
+export const ms3 = (us: number): number => Math.round(us) / 1000;
+
+/** A latency histogram's percentile `p` in ms, or `empty` when it holds nothing ("" in the summary, NaN in a row). */
+export function pctMs<E extends string | number>(h: Histogram, p: number, empty: E): number | E {
+  return h.totalCount > 0 ? ms3(h.getValueAtPercentile(p)) : empty;
+}
+
+/** A latency histogram's largest value in ms, or `empty` when it holds nothing. */
+export function maxMs<E extends string | number>(h: Histogram, empty: E): number | E {
+  return h.totalCount > 0 ? ms3(h.maxValue) : empty;
 }

@@ -1,8 +1,7 @@
 import { PERSISTENCE_SUMMARY_COLUMNS, PERSISTENCE_TIMESERIES_COLUMNS } from "../metrics/columns.ts";
-import type { Histogram } from "../metrics/histogram.ts";
 import type { Persistence } from "../redis/persistence.ts";
 import type { RedisServer } from "../redis/server.ts";
-import { bindColumns, type BoundColumn, type Part, type SummaryFields } from "./part.ts";
+import { bindColumns, maxMs, ms3, pctMs, type BoundColumn, type Part, type SummaryFields } from "./part.ts";
 
 /*
  * A server's persistence (RDB save points, AOF, the host's fork and disk): the fork / copy-on-write /
@@ -10,9 +9,6 @@ import { bindColumns, type BoundColumn, type Part, type SummaryFields } from "./
  * dataset (Persistence.restart: the synchronous save of a SHUTDOWN, or the writes a crash loses).
  */
 
-const ms3 = (us: number) => Math.round(us) / 1000;
-const pct = (h: Histogram, p: number) => (h.totalCount > 0 ? ms3(h.getValueAtPercentile(p)) : "");
-const pctOrNaN = (h: Histogram, p: number) => (h.totalCount > 0 ? ms3(h.getValueAtPercentile(p)) : NaN);
 
 export class PersistencePart implements Part {
   readonly columns: readonly BoundColumn[];
@@ -42,8 +38,8 @@ export class PersistencePart implements Part {
       cow_bytes: () => p.cowBytes,
       rss_bytes: () => p.rssParent + p.cowBytes,
       mem_aof_buffer: () => p.aofBuf,
-      fsync_p99_ms: () => pctOrNaN(p.intervalFsyncLatency, 99),
-      write_latency_p99_ms: () => pctOrNaN(p.intervalWriteLatency, 99),
+      fsync_p99_ms: () => pctMs(p.intervalFsyncLatency, 99, NaN),
+      write_latency_p99_ms: () => pctMs(p.intervalWriteLatency, 99, NaN),
       aof_delayed_fsync: () => p.aofDelayedFsync,
       writes_at_risk: () => p.atRisk(),
       misconf_rejected_writes: () => p.misconfRejected,
@@ -102,10 +98,10 @@ export class PersistencePart implements Part {
       oom_kills: p.oomKills,
       misconf_rejected_writes: p.misconfRejected,
       aof_delayed_fsync: p.aofDelayedFsync,
-      fsync_p99_ms: pct(f, 99),
-      write_latency_p50_ms: pct(w, 50),
-      write_latency_p99_ms: pct(w, 99),
-      write_latency_max_ms: w.totalCount > 0 ? ms3(w.maxValue) : "",
+      fsync_p99_ms: pctMs(f, 99, ""),
+      write_latency_p50_ms: pctMs(w, 50, ""),
+      write_latency_p99_ms: pctMs(w, 99, ""),
+      write_latency_max_ms: maxMs(w, ""),
       writes_lost: this.writesLost,
       load_time_s: this.lastLoadUs >= 0 ? this.lastLoadUs / 1e6 : "",
       loading_rejected: this.refused(),

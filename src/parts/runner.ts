@@ -28,7 +28,7 @@ import { PART_KINDS, type Wiring } from "./registry.ts";
 export interface RunnerOptions {
   /** Scenario name for the summary. */
   name?: string;
-  /** Receives each timeseries row, values in the header's order (Runner.header = timeseriesColumns). */
+  /** Receives each timeseries row, values in the order of runColumns(plan) (parts/registry.ts). */
   onRow?: (row: number[]) => void;
   /** Called every 65 536 requests with the simulated time and the run's duration (µs). */
   onProgress?: (nowUs: number, durationUs: number, requests: number) => void;
@@ -105,11 +105,6 @@ export class Runner extends RequestPath {
       if (sim.now + plan.intervalUs <= plan.durationUs) sim.after(plan.intervalUs, sampleKind);
     });
     if (plan.intervalUs <= plan.durationUs) sim.at(plan.intervalUs, sampleKind);
-  }
-
-  /** The timeseries header of this run (the parts' columns in order). */
-  get header(): string[] {
-    return this.columns.map((b) => b.column.name);
   }
 
   /** A generated workload's source: what prewarm needs, and the cache-aside clients of a scenario with a database. */

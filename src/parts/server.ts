@@ -1,7 +1,7 @@
 import { US_PER_S } from "../core/time.ts";
 import { SUMMARY_COLUMNS, TIMESERIES_COLUMNS } from "../metrics/columns.ts";
 import type { RedisServer } from "../redis/server.ts";
-import { bindColumns, type BoundColumn, type Part, type SummaryFields } from "./part.ts";
+import { bindColumns, round6, type BoundColumn, type Part, type SummaryFields } from "./part.ts";
 import type { Sampler } from "./sampling.ts";
 
 /*
@@ -27,7 +27,6 @@ export interface RunIdentity {
   readonly maxmemory: number;
 }
 
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export class ServerPart implements Part {
   readonly columns: readonly BoundColumn[];

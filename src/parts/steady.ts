@@ -31,14 +31,14 @@ export class SteadyPart implements Part {
   private positions(): NonNullable<SteadyPart["at"]> {
     const names = this.header().map((c) => c.name);
     const at = (n: string) => names.indexOf(n);
-    return (this.at ??= {
+    return {
       t: at("time_s"), hits: at("keyspace_hits"), misses: at("keyspace_misses"), evicted: at("evicted_keys"), expired: at("expired_keys"),
       oom: at("oom_rejected_writes"), used: at("used_memory"), p50: at("latency_p50_ms"), p99: at("latency_p99_ms"), completed: at("app_completed"),
-    });
+    };
   }
 
   sampled(_t: number, row: readonly number[]): void {
-    const c = this.at ?? this.positions();
+    const c = (this.at ??= this.positions());
     if (this.latencyLive()) this.series.push(row[c.t], row[c.hits], row[c.misses], row[c.evicted], row[c.expired], row[c.oom], row[c.used], row[c.p50], row[c.p99], row[c.completed]);
     else this.series.push(row[c.t], row[c.hits], row[c.misses], row[c.evicted], row[c.expired], row[c.oom], row[c.used]);
   }
