@@ -28,7 +28,7 @@ export interface RunOptions extends RunnerOptions {
   pause?: () => Promise<void>;
   /** Told when a prewarm at 0 s starts loading (runPlanYielding): it can take seconds. */
   onPrewarm?: (fraction: number) => void;
-  /** Several servers in one run (the shards of a cluster); one server from plan.redis if absent. */
+  /** Several standalone servers in one run (a cluster comes from plan.cluster); one server from plan.redis if absent. */
   nodes?: Nodes;
 }
 
@@ -90,6 +90,8 @@ export async function runPlanYielding(plan: Plan, opts: RunOptions = {}, trace?:
     }
   };
   if (trace) {
+    // a trace gives no hash slots: the key map hashes each new key's name (cluster/slots.ts)
+    if (runner.keys !== null) runner.keys.nameOf = (k) => trace.keyName(k);
     for await (const batch of trace.batches(runner.registry)) {
       if (batch.n > 0) await catchUp(batch.t[0]);
       if (!runner.feedBatch(batch)) break;

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
  * import, export … from, `import type` and dynamic import(), as TypeScript's own pre-processor finds
  * them), so that a change that breaks a rule fails here with the file and the import named.
  *
- *  - the model (src/core, src/redis, src/workload, src/app, src/db) imports nothing from src/scenario,
+ *  - the model (src/core, src/redis, src/workload, src/app, src/db, src/cluster) imports nothing from src/scenario,
  *    src/cli, src/io or src/parts: scenario compiles into the model's types, not the other way round;
  *  - Node's built-ins (node:…) only in src/cli and src/io: the rest runs in a browser (the notebooks);
  *  - no import circle, between files or between folders;
@@ -19,7 +19,7 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SRC = join(ROOT, "src");
-const MODEL = ["core", "redis", "workload", "app", "db"];
+const MODEL = ["core", "redis", "workload", "app", "db", "cluster"];
 const NODE_ONLY = ["cli", "io"];
 
 function sources(dir: string): string[] {

@@ -7,6 +7,7 @@ import type { AppPart } from "./app.ts";
 import type { Part } from "./part.ts";
 import type { PersistencePart } from "./persistence.ts";
 import type { Sampler } from "./sampling.ts";
+import type { KeyMap } from "../cluster/keymap.ts";
 
 /*
  * The scenario's events (`events:`) at their times: the parts act on FLUSHALL, BGSAVE and BGREWRITEAOF
@@ -28,13 +29,13 @@ export class Events {
   private source: RequestSource | null = null;
 
   /**
-   * `route(key)`: the index of the server holding a key; `persistence[i]`: server i's persistence part
+   * `keys`: where each key lives with several servers (null: one server); `persistence[i]`: server i's persistence part
    * (or null); `commands`: which of GET, SET and DEL the workload sends (server.ts CMD_* bits).
    */
   private readonly sim: Sim;
   private readonly events: readonly EventPlan[];
   private readonly servers: readonly RedisServer[];
-  private readonly route: (key: number) => number;
+  private readonly keys: KeyMap | null;
   private readonly persistence: readonly (PersistencePart | null)[];
   private readonly app: AppPart | null;
   private readonly parts: readonly Part[];
@@ -45,7 +46,7 @@ export class Events {
     sim: Sim,
     events: readonly EventPlan[],
     servers: readonly RedisServer[],
-    route: (key: number) => number,
+    keys: KeyMap | null,
     persistence: readonly (PersistencePart | null)[],
     app: AppPart | null,
     parts: readonly Part[],
@@ -55,7 +56,7 @@ export class Events {
     this.sim = sim;
     this.events = events;
     this.servers = servers;
-    this.route = route;
+    this.keys = keys;
     this.persistence = persistence;
     this.app = app;
     this.parts = parts;
@@ -164,10 +165,13 @@ export class Events {
     for (let s = 0; s < servers.length; s++) {
       // each server loads its own keys (all of them in a standalone run)
       let w = keys, c = cls;
-      if (kept !== null || servers.length > 1) {
-        const mine = keys.key.map((k, i) => (kept === null || kept[i]) && (servers.length === 1 || this.route(k) === s));
+      const map = this.keys;
+      if (kept !== null || map !== null) {
+        const mine = keys.key.map((k, i) => (kept === null || kept[i]) && (map === null || map.node[k] === s));
         w = { key: [], rate: [], vlen: [], ttlMs: [] };
         for (const f of ["key", "rate", "vlen", "ttlMs"] as const) w[f] = keys[f].filter((_, i) => mine[i]);
+        // the server knows its keys by their local ids
+        if (map !== null) w.key = w.key.map((k) => map.local[k]);
         c = cls.filter((_, i) => mine[i]);
       }
       const server = servers[s];

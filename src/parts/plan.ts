@@ -1,4 +1,5 @@
 import type { AppPlan } from "../app/config.ts";
+import type { ClusterPlan } from "../cluster/config.ts";
 import type { RedisConfig } from "../redis/config.ts";
 import type { PersistencePlan } from "../redis/persistence/config.ts";
 import type { WorkloadPlan } from "../workload/config.ts";
@@ -13,7 +14,7 @@ import type { WorkloadPlan } from "../workload/config.ts";
  * persistence it saves first and loads its data), a prewarm (each class's hottest keys loaded), a crash,
  * BGSAVE and BGREWRITEAOF. An event's code is its position in this list.
  */
-export const EVENT_ACTIONS = ["flushall", "restart", "prewarm", "crash", "bgsave", "bgrewriteaof"] as const;
+export const EVENT_ACTIONS = ["flushall", "restart", "prewarm", "crash", "bgsave", "bgrewriteaof", "reshard", "add-node", "remove-node", "failover", "replica-resync"] as const;
 export type EventAction = (typeof EVENT_ACTIONS)[number];
 export const EV_FLUSHALL = 0;
 export const EV_RESTART = 1;
@@ -21,6 +22,15 @@ export const EV_PREWARM = 2;
 export const EV_CRASH = 3;
 export const EV_BGSAVE = 4;
 export const EV_BGREWRITEAOF = 5;
+/** Cluster events (cluster/*.ts): slots moved between masters, a master added or removed, a master's death, a replica's reconnection. */
+export const EV_RESHARD = 6;
+export const EV_ADD_NODE = 7;
+export const EV_REMOVE_NODE = 8;
+export const EV_FAILOVER = 9;
+export const EV_REPLICA_RESYNC = 10;
+
+/** A reshard's pace when the scenario gives none: keys migrated per second (redis-cli's MIGRATE batches of 10 keys, ~0.1 ms each). */
+export const RESHARD_RATE_DEFAULT = 50_000;
 
 /** A crash: the machine loses power (only fsynced data survives) or the process dies (what was written to the kernel survives). */
 export const CRASH_KINDS = ["power-loss", "process"] as const;
@@ -41,6 +51,17 @@ export interface EventPlan {
   keys: number;
   /** crash: power loss (only fsynced data survives) rather than a process crash. */
   powerLoss: boolean;
+  /** Cluster events: the master acted on (reshard: the source; remove-node, failover, replica-resync), −1 if none. */
+  node: number;
+  /** reshard: the master the slots move to, −1 if none. */
+  to: number;
+  /** reshard: the slots to move (ascending), or null to move `slotCount` of the source's (its lowest, as redis-cli takes them). */
+  slots: number[] | null;
+  slotCount: number;
+  /** reshard, add-node, remove-node: keys migrated per second. */
+  rate: number;
+  /** add-node: move slots to the new master so that every master holds an even share (redis-cli --cluster rebalance). */
+  rebalance: boolean;
 }
 
 export interface Plan {
@@ -61,4 +82,6 @@ export interface Plan {
   events: EventPlan[];
   /** Persistence (RDB save points, AOF) and its costs; absent when neither is configured nor used. */
   persistence?: PersistencePlan;
+  /** A Redis Cluster (cluster/config.ts): several masters, the slot map, replicas; absent for one server. */
+  cluster?: ClusterPlan;
 }

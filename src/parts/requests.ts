@@ -8,6 +8,7 @@ import type { TraceBatch } from "../workload/trace.ts";
 import { InputError } from "../errors.ts";
 import type { Plan } from "./plan.ts";
 import type { Sampler } from "./sampling.ts";
+import type { KeyMap } from "../cluster/keymap.ts";
 
 /*
  * The request path of a run, the hot loop: each request (one at a time from a generated workload, a
@@ -22,8 +23,8 @@ export abstract class RequestPath {
   /** The first server: the only one of a standalone run. */
   readonly server: RedisServer;
   protected readonly sampler: Sampler;
-  /** Which server holds a key (null: one server). */
-  protected readonly route: ((key: number) => number) | null;
+  /** Where each key lives with several servers (its master and its id there); null: one server. */
+  readonly keys: KeyMap | null;
   /** The first time a request may not have: the run's end, or the row bound of a trace without one. */
   private readonly endUs: number;
   private readonly onProgress: ((nowUs: number, durationUs: number, requests: number) => void) | undefined;
@@ -36,8 +37,7 @@ export abstract class RequestPath {
   protected lastT = 0;
   /**
    * Where request sources declare key ids: the server itself in a standalone run; with several servers
-   * each key is declared on the server that holds it (ids stay dense across the run, so each server's
-   * per-key arrays reach the largest id: memory a cluster of many shards would want to trim).
+   * the key map (cluster/keymap.ts), which declares each key on its master under a local id.
    */
   readonly registry: KeyRegistry;
 
@@ -46,7 +46,7 @@ export abstract class RequestPath {
     plan: Plan,
     servers: RedisServer[],
     sampler: Sampler,
-    route: ((key: number) => number) | null,
+    keys: KeyMap | null,
     endUs: number,
     onProgress?: (nowUs: number, durationUs: number, requests: number) => void,
   ) {
@@ -55,10 +55,10 @@ export abstract class RequestPath {
     this.servers = servers;
     this.server = servers[0];
     this.sampler = sampler;
-    this.route = route;
+    this.keys = keys;
     this.endUs = endUs;
     this.onProgress = onProgress;
-    this.registry = route === null ? this.server : { defineKey: (key, db, keyLen) => servers[route(key)].defineKey(key, db, keyLen) };
+    this.registry = keys ?? this.server;
   }
 
   /** Moves simulated time to `t` (firing due events); false if `t` is past the end of the run. */
@@ -131,7 +131,12 @@ export abstract class RequestPath {
       if (!this.sampler.offer(req.op, req.key)) return true;
     }
     if (!this.advance(req.t)) return false;
-    const server = this.route === null ? this.server : this.servers[this.route(req.key)];
+    let server = this.server, key = req.key;
+    const keys = this.keys;
+    if (keys !== null) {
+      server = this.servers[keys.node[key]];
+      key = keys.local[key];
+    }
     const app = this.app;
     if (app === null && server.downUntil >= 0 && server.down) {
       this.refused++; // down or loading: the command fails (connection refused / -LOADING)
@@ -139,7 +144,7 @@ export abstract class RequestPath {
     } else if (app !== null && req.op === OP_CACHE_GET) {
       app.request(req); // the clients see a down server themselves (CacheAside.redisErrors)
       this.counted(0);
-    } else this.counted(this.command(server, req.op, req.key, req.vlen, req.ttlMs, req, source));
+    } else this.counted(this.command(server, req.op, key, req.vlen, req.ttlMs, req, source));
     return true;
   }
 
@@ -156,7 +161,12 @@ export abstract class RequestPath {
         if (!sampler.offer(op[i], key[i])) continue;
       }
       if (!this.advance(t[i])) return false;
-      const server = this.route === null ? this.server : this.servers[this.route(key[i])];
+      let server = this.server, k = key[i];
+      const keys = this.keys;
+      if (keys !== null) {
+        server = this.servers[keys.node[k]];
+        k = keys.local[k];
+      }
       if (opt) server.nextAccess = nextAccess[i]; // a request index across the whole trace, −1 = never
       if (server.downUntil >= 0 && server.down) {
         this.refused++;
@@ -164,7 +174,7 @@ export abstract class RequestPath {
         continue;
       }
       if (vlen[i] > MAX_VALUE_BYTES) throw new InputError(`a trace value of ${vlen[i]} bytes is larger than Redis's proto-max-bulk-len (512mb)`);
-      this.counted(this.command(server, op[i], key[i], vlen[i], ttlMs[i], null, null));
+      this.counted(this.command(server, op[i], k, vlen[i], ttlMs[i], null, null));
     }
     return true;
   }

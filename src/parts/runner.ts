@@ -13,6 +13,7 @@ import type { BoundColumn, Part } from "./part.ts";
 import { PersistencePart } from "./persistence.ts";
 import type { Plan } from "./plan.ts";
 import { RequestPath } from "./requests.ts";
+import { KeyMap } from "../cluster/keymap.ts";
 import { Sampler } from "./sampling.ts";
 import { PART_KINDS, type Wiring } from "./registry.ts";
 
@@ -36,7 +37,7 @@ export interface RunnerOptions {
   onHerd?: (herd: Herd, key: string) => void;
 }
 
-/** Several servers in one run: each one's configuration, and which of them holds a key. */
+/** Several standalone servers in one run (not a cluster: plan.cluster makes those): each one's configuration, and which of them holds a key. */
 export interface Nodes {
   configs: readonly RedisConfig[];
   route: (key: number) => number;
@@ -48,6 +49,8 @@ export interface RunResult {
   server: RedisServer;
   /** Every server of the run (one in a standalone run). */
   servers: RedisServer[];
+  /** With several servers: where each key lives (its master and its local id there). */
+  keys: KeyMap | null;
   rows: number;
   /** With a database: one row per key class, values in CLASS_COLUMNS order. */
   classes?: (string | number)[][];
@@ -72,13 +75,15 @@ export class Runner extends RequestPath {
   constructor(plan: Plan, opts: RunnerOptions, endUs: number, nodes?: Nodes) {
     const sim = new Sim();
     const streams = new Streams(plan.seed);
-    const configs = nodes?.configs ?? [plan.redis];
+    const configs = nodes?.configs ?? plan.cluster?.nodes ?? [plan.redis];
     const commands = commandBits(plan);
     const sampler = new Sampler(plan.sampling, streams, configs.reduce((sum, c) => sum + fixedBytes(c, commands), 0));
     // each server draws from streams of its own (the first from the run's: a standalone run is unchanged)
     const streamsOf = (i: number) => (i === 0 ? streams : new Streams(`${plan.seed}:node${i}`));
     const servers = configs.map((c, i) => new RedisServer(sampler.scaled(c), sim, streamsOf(i)));
-    super(sim, plan, servers, sampler, nodes && configs.length > 1 ? nodes.route : null, endUs, opts.onProgress);
+    // several servers: the key map routes each key to its master (by slot in a cluster, by `nodes.route` otherwise)
+    const keys = plan.cluster !== undefined ? new KeyMap(servers, plan.cluster.slotOwner.slice()) : nodes && configs.length > 1 ? new KeyMap(servers, new Uint16Array(0), nodes.route) : null;
+    super(sim, plan, servers, sampler, keys, endUs, opts.onProgress);
     this.streams = streams;
     this.opts = opts;
     const maxmemory = configs.reduce((sum, c) => sum + c.maxmemory, 0);
@@ -99,7 +104,7 @@ export class Runner extends RequestPath {
     this.columns = this.parts.flatMap((p) => p.columns);
     this.appPart = this.parts.find((p) => p instanceof AppPart) ?? null;
     const persistence = servers.map((server) => this.parts.find((p): p is PersistencePart => p instanceof PersistencePart && p.server === server) ?? null);
-    this.events = new Events(sim, plan.events, servers, this.route ?? (() => 0), persistence, this.appPart, this.parts, sampler, commands);
+    this.events = new Events(sim, plan.events, servers, keys, persistence, this.appPart, this.parts, sampler, commands);
     const sampleKind = sim.on(() => {
       this.sample();
       if (sim.now + plan.intervalUs <= plan.durationUs) sim.after(plan.intervalUs, sampleKind);
@@ -136,7 +141,7 @@ export class Runner extends RequestPath {
     if (this.lastSampleUs < endUs || this.rows === 0) this.sample();
     const summary = {} as Summary;
     for (const p of this.parts) Object.assign(summary, p.summary?.(endUs));
-    const result: RunResult = { summary, server: this.server, servers: this.servers, rows: this.rows };
+    const result: RunResult = { summary, server: this.server, servers: this.servers, keys: this.keys, rows: this.rows };
     if (this.app !== null) {
       result.classes = this.appPart!.classes();
       result.app = this.app;

@@ -34,6 +34,44 @@ export const INT_CONFIGS = {
 } as const satisfies Record<string, { min: number; max: number; redis?: readonly [number, number] }>;
 export type IntConfigName = keyof typeof INT_CONFIGS;
 
+/** client-output-buffer-limit for one class of clients: hard bytes, soft bytes, soft seconds (0 = off). */
+export interface BufferLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+/** Redis 7.0's default `client-output-buffer-limit replica 256mb 64mb 60`. */
+export const REPLICA_BUFFER_LIMIT_DEFAULT: BufferLimit = { hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, softSeconds: 60 };
+
+/** The replication directives of redis.conf the model reads (Redis 7.0 defaults). */
+export interface ReplicationConfig {
+  /** repl-backlog-size, bytes (1mb). */
+  replBacklogSize: number;
+  /** client-output-buffer-limit replica. */
+  replicaBufferLimit: BufferLimit;
+  /** min-replicas-to-write (0 = off). */
+  minReplicasToWrite: number;
+  /** min-replicas-max-lag, seconds (10). */
+  minReplicasMaxLag: number;
+  /** cluster-node-timeout, ms (15000). */
+  clusterNodeTimeoutMs: number;
+  /** repl-diskless-sync (yes in 7.0): a full sync streams the RDB to the replica instead of writing a file. */
+  replDisklessSync: boolean;
+  /** repl-diskless-sync-delay, seconds (5): a diskless full sync waits this long for more replicas. */
+  replDisklessSyncDelay: number;
+}
+
+export const REPLICATION_DEFAULTS: ReplicationConfig = {
+  replBacklogSize: 1024 * 1024,
+  replicaBufferLimit: REPLICA_BUFFER_LIMIT_DEFAULT,
+  minReplicasToWrite: 0,
+  minReplicasMaxLag: 10,
+  clusterNodeTimeoutMs: 15_000,
+  replDisklessSync: true,
+  replDisklessSyncDelay: 5,
+};
+
 /** The server settings the model reads, named as in redis.conf (camelCased here). */
 export interface RedisConfig {
   /** Bytes; 0 = no limit. */
@@ -54,6 +92,10 @@ export interface RedisConfig {
   clients: number;
   /** `redis` (Redis's used_memory) or `object-size` (value bytes only; not Redis). */
   memoryAccounting: Accounting;
+  /** cluster-enabled: a node of a Redis Cluster (DB 0 only, slot bookkeeping per key). */
+  clusterEnabled: boolean;
+  /** Replication directives (a cluster's masters and replicas). */
+  replication: ReplicationConfig;
 }
 
 export const DEFAULT_REDIS_CONFIG: RedisConfig = {
@@ -70,4 +112,6 @@ export const DEFAULT_REDIS_CONFIG: RedisConfig = {
   allocator: "jemalloc-bundled",
   clients: 1,
   memoryAccounting: "redis",
+  clusterEnabled: false,
+  replication: REPLICATION_DEFAULTS,
 };

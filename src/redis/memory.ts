@@ -11,6 +11,12 @@ import { allocatorFn } from "./alloc.ts";
  */
 
 export const DICT_ENTRY_SIZE = 24; // sizeof(dictEntry): key ptr, value union, next
+/**
+ * cluster-enabled: every entry of a DB's main dict carries clusterDictEntryMetadata (prev/next pointers
+ * of its slot's key list: cluster.h, server.c dictEntryMetadataSize), allocated with the entry. The
+ * expires dict's entries do not. MEMORY USAGE adds it too (object.c memoryCommand: dictMetadataSize).
+ */
+export const CLUSTER_ENTRY_METADATA = 16;
 export const ROBJ_SIZE = 16; // sizeof(robj): type/encoding/lru bit-fields, refcount, ptr
 export const EMBSTR_SIZE_LIMIT = 44; // OBJ_ENCODING_EMBSTR_SIZE_LIMIT: robj 16 + sdshdr8 3 + 44 + 1 = 64
 export const SHARED_INTEGERS = 10_000; // OBJ_SHARED_INTEGERS: shared objects for 0..9999
@@ -61,8 +67,8 @@ export function stringValueBytes(A: SizeClassFn, vlen: number, enc: number): num
 }
 
 /** used_memory bytes of a string key without its TTL entry and without bucket shares. */
-export function stringKeyBytes(A: SizeClassFn, klen: number, vlen: number, enc: number): number {
-  return A(DICT_ENTRY_SIZE) + A(sdsAllocSize(klen)) + stringValueBytes(A, vlen, enc);
+export function stringKeyBytes(A: SizeClassFn, klen: number, vlen: number, enc: number, entryMeta = 0): number {
+  return A(DICT_ENTRY_SIZE + entryMeta) + A(sdsAllocSize(klen)) + stringValueBytes(A, vlen, enc);
 }
 
 /** Extra used_memory bytes of a key's TTL: one entry in the expires dict (the key sds is shared). */
@@ -75,12 +81,12 @@ export function ttlEntryBytes(A: SizeClassFn): number {
  * value size + A(key sds) + sizeof(dictEntry) unrounded. INT → 16 (even when shared); EMBSTR →
  * A(whole object); RAW → A(sds) + 16. Excludes the expires entry and bucket shares.
  */
-export function memoryUsage(A: SizeClassFn, klen: number, vlen: number, enc: number): number {
+export function memoryUsage(A: SizeClassFn, klen: number, vlen: number, enc: number, entryMeta = 0): number {
   let value: number;
   if (enc === ENC_SHARED || enc === ENC_INT) value = ROBJ_SIZE;
   else if (enc === ENC_EMBSTR) value = A(ROBJ_SIZE + 3 + vlen + 1);
   else value = A(sdsAllocSize(vlen)) + ROBJ_SIZE;
-  return value + A(sdsAllocSize(klen)) + DICT_ENTRY_SIZE;
+  return value + A(sdsAllocSize(klen)) + DICT_ENTRY_SIZE + entryMeta;
 }
 
 /**
@@ -125,8 +131,11 @@ export class MemoryModel {
   readonly histogramBytes: number;
   readonly allocator: Allocator;
   readonly objectSize: boolean;
-  constructor(allocator: Allocator, accounting: Accounting = "redis") {
+  /** Bytes each main-dict entry carries beyond the dictEntry (CLUSTER_ENTRY_METADATA in cluster mode). */
+  readonly entryMeta: number;
+  constructor(allocator: Allocator, accounting: Accounting = "redis", clusterEnabled = false) {
     this.allocator = allocator;
+    this.entryMeta = clusterEnabled ? CLUSTER_ENTRY_METADATA : 0;
     this.objectSize = accounting === "object-size";
     this.A = allocatorFn(allocator);
     this.ttlEntry = this.objectSize ? 0 : ttlEntryBytes(this.A);
@@ -137,6 +146,6 @@ export class MemoryModel {
 
   /** used_memory bytes of a string key without its TTL entry and bucket shares. */
   keyBytes(klen: number, vlen: number, enc: number): number {
-    return this.objectSize ? vlen : stringKeyBytes(this.A, klen, vlen, enc);
+    return this.objectSize ? vlen : stringKeyBytes(this.A, klen, vlen, enc, this.entryMeta);
   }
 }

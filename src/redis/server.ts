@@ -112,7 +112,7 @@ export class RedisServer {
     this.sampleBuf = new Int32Array(cfg.maxmemorySamples);
     this.sharedIntegers = sharesIntegers(cfg.maxmemoryPolicy, cfg.maxmemory);
     this.ks = new Keyspace(cfg.databases, capacity, policy.score.needsLruList, streams.get("hash").u32() | 0);
-    this.mem = new MemoryModel(cfg.allocator, cfg.memoryAccounting);
+    this.mem = new MemoryModel(cfg.allocator, cfg.memoryAccounting, cfg.clusterEnabled);
     if (this.mem.objectSize) for (const db of this.ks.dbs) db.main.slotBytes = db.expires.slotBytes = 0;
     this.used = this.mem.startup + cfg.clients * this.mem.clientBytes;
     this.stats.used_memory_peak = this.used;
@@ -237,7 +237,7 @@ export class RedisServer {
   memoryUsage(key: number): number {
     const ks = this.ks;
     if (!ks.exists(key)) return -1;
-    return memoryUsage(this.mem.A, ks.keyLenOf(key), ks.valLenOf(key), ks.encOf(key));
+    return memoryUsage(this.mem.A, ks.keyLenOf(key), ks.valLenOf(key), ks.encOf(key), this.mem.entryMeta);
   }
 
   // ============================== prewarm ==============================

@@ -1,13 +1,15 @@
 import { MITIGATION_DEFAULTS, MITIGATIONS, type AppPlan, type MitigationPlan } from "../app/config.ts";
 import { empiricalDist, empiricalService, exponentialService, fixedDist, fixedService, lognormalDist, lognormalService, uniformIntDist, type QuantileDist, type ServiceDist } from "../core/distributions.ts";
-import { EVENT_ACTIONS, EVENT_DEFAULTS, type Plan } from "../parts/plan.ts";
-import type { RedisConfig } from "../redis/config.ts";
+import { EVENT_ACTIONS, EVENT_DEFAULTS, RESHARD_RATE_DEFAULT, type Plan } from "../parts/plan.ts";
+import { NO_HASH_TAG, TAG_FIXED, TAG_GROUP, type ClusterPlan, type HashTag } from "../cluster/config.ts";
+import { CLUSTER_SLOTS, evenSlots } from "../cluster/slots.ts";
+import { DEFAULT_REDIS_CONFIG, type RedisConfig } from "../redis/config.ts";
 import type { PolicyName } from "../redis/policies.ts";
 import { FSYNC_CODE, type PersistencePlan } from "../redis/persistence/config.ts";
 import { MODE_CACHE_ASIDE, MODE_EXPLICIT, NEW_KEYS_DEFAULT, POP_HOTSET, POP_ZIPF, POPULARITY_DEFAULTS, type ClassPhase, type ClassPlan, type PhasePlan, type Popularity } from "../workload/config.ts";
 import { NO_TTL, ttlJitter, ttlUniform, type TtlDist } from "../workload/distributions.ts";
 import { parseDuration, parseFraction, parseMemory } from "../units.ts";
-import { APP_DEFAULTS, DISK_PRESETS, DISK_WRITE_SPEED_DEFAULT, FORK_PRESETS, HOST_DEFAULTS, PERSISTENCE_DEFAULTS, type KeyClassSpec, type MitigationParams, type MitigationSpec, type PopularitySpec, type Scenario, type SizeSpec, type TimeSpec, type TtlSpec } from "./schema.ts";
+import { APP_DEFAULTS, DISK_PRESETS, DISK_WRITE_SPEED_DEFAULT, FORK_PRESETS, HOST_DEFAULTS, PERSISTENCE_DEFAULTS, type KeyClassSpec, type MitigationParams, type MitigationSpec, type PopularitySpec, type Scenario, type SizeSpec, type TimeSpec, type TtlSpec, parseSlotRanges } from "./schema.ts";
 
 
 /* Validated scenario (values as written) → the numbers the model runs on. Cannot fail: parse.ts checked. */
@@ -17,7 +19,12 @@ const micros = (v: unknown) => parseDuration(v)!;
 const frac = (v: unknown) => parseFraction(v)!;
 
 export function compileRedis(sc: Scenario): RedisConfig {
-  const r = sc.redis;
+  return redisConfigOf(sc.redis, sc.cluster !== undefined);
+}
+
+/** A `redis:` section (or a cluster node's override merged over it) as the model's settings. */
+function redisConfigOf(r: Scenario["redis"], cluster: boolean): RedisConfig {
+  const limit = r["client-output-buffer-limit"].replica.trim().split(/\s+/);
   return {
     maxmemory: bytes(r.maxmemory),
     maxmemoryPolicy: r["maxmemory-policy"] as PolicyName,
@@ -32,7 +39,54 @@ export function compileRedis(sc: Scenario): RedisConfig {
     allocator: r.allocator,
     clients: r.clients,
     memoryAccounting: r["memory-accounting"],
+    clusterEnabled: cluster,
+    replication: {
+      replBacklogSize: bytes(r["repl-backlog-size"]),
+      replicaBufferLimit: { hard: bytes(limit[0]), soft: bytes(limit[1]), softSeconds: Number(limit[2]) },
+      minReplicasToWrite: r["min-replicas-to-write"],
+      minReplicasMaxLag: r["min-replicas-max-lag"],
+      clusterNodeTimeoutMs: r["cluster-node-timeout"],
+      replDisklessSync: yes(r["repl-diskless-sync"]),
+      replDisklessSyncDelay: r["repl-diskless-sync-delay"],
+    },
   };
+}
+
+/** The cluster section: the slot map, each master's settings (the redis section, its override on top). */
+function compileCluster(sc: Scenario): ClusterPlan | undefined {
+  const c = sc.cluster;
+  if (!c) return undefined;
+  let slotOwner: Uint16Array;
+  if (c.slots === "even") slotOwner = evenSlots(c.masters);
+  else {
+    slotOwner = new Uint16Array(CLUSTER_SLOTS);
+    for (const a of c.slots) for (const slot of parseSlotRanges(a.ranges)!) slotOwner[slot] = a.node;
+  }
+  // a cluster node has DB 0 only (Redis Cluster refuses SELECT): one database in the model
+  const base = { ...sc.redis, databases: 1 };
+  const nodes: RedisConfig[] = [];
+  for (let i = 0; i < c.masters; i++) {
+    const o = (c.nodes ?? []).find((x) => x.node === i);
+    const merged = { ...base } as Record<string, unknown>;
+    if (o) for (const [k, v] of Object.entries(o)) if (k !== "node" && v !== undefined) merged[k] = v;
+    nodes.push(redisConfigOf(merged as Scenario["redis"], true));
+  }
+  return {
+    masters: c.masters,
+    replicasPerMaster: c["replicas-per-master"],
+    slotOwner,
+    nodes,
+    addedNode: redisConfigOf(base, true),
+    replicationLag: compileService(c["replication-lag"]),
+    nodeMaxOps: c["node-max-ops"],
+  };
+}
+
+/** A class's hash tag (cluster/config.ts). */
+function compileHashTag(v: KeyClassSpec["hash-tag"]): HashTag {
+  if (v === undefined || v === "none") return NO_HASH_TAG;
+  if (typeof v === "string") return { kind: TAG_FIXED, keysPerTag: 1, tag: v };
+  return { kind: TAG_GROUP, keysPerTag: v["keys-per-tag"], tag: "" };
 }
 
 export function compileSize(v: SizeSpec): QuantileDist {
@@ -215,6 +269,7 @@ function classPlan(c: KeyClassSpec, sc: Scenario): ClassPlan {
     mode,
     opsCum: opsCum(c.ops ?? w.ops),
     phases,
+    hashTag: compileHashTag(c["hash-tag"]),
   };
 }
 
@@ -257,9 +312,16 @@ export function compile(sc: Scenario): Plan {
         downtimeUs: e.downtime !== undefined ? micros(e.downtime) : e.action === "restart" || e.action === "crash" ? EVENT_DEFAULTS.downtimeUs : 0,
         keys: e.keys !== undefined ? frac(e.keys) : 0,
         powerLoss: (e.kind ?? EVENT_DEFAULTS.kind) === "power-loss",
+        node: e.node ?? -1,
+        to: e.to ?? -1,
+        slots: typeof e.slots === "number" || e.slots === undefined ? null : parseSlotRanges(e.slots),
+        slotCount: typeof e.slots === "number" ? e.slots : 0,
+        rate: e.rate ?? RESHARD_RATE_DEFAULT,
+        rebalance: e.rebalance === undefined ? true : yes(e.rebalance),
       }))
       .sort((a, b) => a.atUs - b.atUs),
     persistence: compilePersistence(sc),
+    cluster: compileCluster(sc),
   };
 }
 

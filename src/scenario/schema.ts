@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { MITIGATION_DEFAULTS, MITIGATION_PARAMS, MITIGATIONS, RETRY_JITTER, SWR_REFRESH } from "../app/config.ts";
 import { CRASH_KINDS, EVENT_ACTIONS } from "../parts/plan.ts";
+import { MAX_MASTERS, MAX_REPLICAS } from "../cluster/config.ts";
+import { CLUSTER_SLOTS } from "../cluster/slots.ts";
 import { ALLOCATORS } from "../redis/alloc.ts";
-import { DEFAULT_REDIS_CONFIG, INT_CONFIGS, MAX_DATABASES, MAX_VALUE_BYTES, type IntConfigName } from "../redis/config.ts";
+import { DEFAULT_REDIS_CONFIG, INT_CONFIGS, INT_MAX, MAX_DATABASES, MAX_VALUE_BYTES, type IntConfigName } from "../redis/config.ts";
 import { ACCOUNTING } from "../redis/memory.ts";
 import { APPENDFSYNC, APPENDFSYNC_DEFAULT } from "../redis/persistence/config.ts";
 import { POLICY_NAMES } from "../redis/policies.ts";
@@ -457,6 +459,17 @@ const opsMix = z
   .partial()
   .strict();
 
+/**
+ * A class's hash tag (cluster/slots.ts): `none` (names `<prefix>:<index>`), `{keys-per-tag: N}` (names
+ * `{<prefix>:<group>}:<index>`, N consecutive keys share a tag and so a slot: a user's keys together),
+ * or a string (names `{<tag>}:<prefix>:<index>`: every key of the class in one slot).
+ */
+const hashTag = z.union([
+  z.literal("none"),
+  z.object({ "keys-per-tag": int(1, MAX_KEYS) }).strict(),
+  z.string().min(1).max(200).regex(/^[^{}]+$/, "cannot contain { or }: give the tag without braces (evictsim adds them)"),
+], { errorMap: (_i, ctx) => ({ message: `${show(ctx.data)} is not a hash tag: none, {keys-per-tag: N}, or a tag string without braces` }) });
+
 const keyClass = z
   .object({
     name: z.string().max(100, "must be at most 100 characters").regex(/^[A-Za-z0-9_.-]+$/, "must be letters, digits, '_', '-' or '.'"),
@@ -479,6 +492,7 @@ const keyClass = z
     "new-keys": fraction().optional(),
     mitigation: mitigation.optional(),
     "query-time": timeDist.optional(),
+    "hash-tag": hashTag.optional(),
   })
   .strict();
 
@@ -509,6 +523,13 @@ const yesno = (def: "yes" | "no") =>
       if (typeof v === "string" && v !== "yes" && v !== "no") issue(ctx, `${show(v)} is not one of yes, no`);
     })
     .default(def);
+
+/** client-output-buffer-limit's "<hard> <soft> <soft seconds>", as redis.conf writes it (0 = no limit). */
+const bufferLimit = z.string({ invalid_type_error: 'must be "<hard limit> <soft limit> <soft seconds>", e.g. "256mb 64mb 60"' }).superRefine((v, ctx) => {
+  const parts = v.trim().split(/\s+/);
+  if (parts.length !== 3 || memoryValue(parts[0]) === null || memoryValue(parts[1]) === null || !/^\d+$/.test(parts[2]))
+    issue(ctx, `${show(v)} is not "<hard limit> <soft limit> <soft seconds>" (e.g. "256mb 64mb 60")`);
+});
 
 /** save: "<seconds> <changes> …" as in redis.conf; "" disables snapshots. */
 const savePoints = z.string({ invalid_type_error: 'must be a string of "<seconds> <changes>" pairs, e.g. "3600 1 300 100 60 10000", or ""' }).superRefine((v, ctx) => {
@@ -562,6 +583,14 @@ export const redisSection = z
     "no-appendfsync-on-rewrite": yesno("no"),
     "auto-aof-rewrite-percentage": int(0).default(100),
     "auto-aof-rewrite-min-size": memory().default("64mb"),
+    // replication and cluster (redis/config.ts ReplicationConfig; redis.conf's spellings)
+    "repl-backlog-size": memory(16 * 1024).default("1mb"),
+    "client-output-buffer-limit": z.object({ replica: bufferLimit.default("256mb 64mb 60") }).strict().default({}),
+    "min-replicas-to-write": int(0, INT_MAX).default(0),
+    "min-replicas-max-lag": int(0, INT_MAX).default(10),
+    "cluster-node-timeout": int(1, INT_MAX).default(15_000),
+    "repl-diskless-sync": yesno("yes"),
+    "repl-diskless-sync-delay": int(0, INT_MAX).default(5),
   })
   .strict();
 
@@ -650,6 +679,53 @@ export const databaseSection = z
   })
   .strict();
 
+/**
+ * Hash slots as redis-cli and CLUSTER ADDSLOTSRANGE write them: "0-5460", "0-100,200,300-400", a single
+ * slot number, or a list of those.
+ */
+export const slotRanges = leaf<string | number | (string | number)[]>((v, ctx) => {
+  if (parseSlotRanges(v) === null)
+    issue(ctx, `${show(v)} is not a list of hash slots 0–${CLUSTER_SLOTS - 1} (e.g. "0-5460" or "0-100,200" or [0, "10-20"])`);
+});
+
+/** The slots of a slotRanges value, ascending and distinct, or null when it is not one. */
+export function parseSlotRanges(v: unknown): number[] | null {
+  const items = Array.isArray(v) ? v : [v];
+  const out = new Set<number>();
+  for (const item of items) {
+    const parts = typeof item === "number" ? [String(item)] : typeof item === "string" ? item.split(",") : null;
+    if (parts === null) return null;
+    for (const part of parts) {
+      const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+      if (!m) return null;
+      const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+      if (a > b || b >= CLUSTER_SLOTS) return null;
+      for (let x = a; x <= b; x++) out.add(x);
+    }
+  }
+  return out.size > 0 ? [...out].sort((a, b) => a - b) : null;
+}
+
+/** One master's override of the `redis:` section (cluster.nodes). */
+const nodeOverride = z.lazy(() => redisSection.omit({ conf: true }).partial().extend({ node: int(0, MAX_MASTERS - 1) }).strict());
+
+/** A Redis Cluster: masters (each a full server), replicas, the slot map and per-node overrides. */
+export const clusterSection = z
+  .object({
+    masters: int(1, MAX_MASTERS),
+    "replicas-per-master": int(0, MAX_REPLICAS).default(0),
+    /** `even` (as redis-cli --cluster create splits them) or [{node, ranges}] covering every slot once. */
+    slots: z.union([z.literal("even"), z.array(z.object({ node: int(0, MAX_MASTERS - 1), ranges: slotRanges }).strict())], {
+      errorMap: (_i, ctx) => ({ message: `${show(ctx.data)} is not even or a list of {node, ranges}` }),
+    }).default("even"),
+    nodes: z.array(nodeOverride).optional(),
+    /** The delay from a write on a master to its replicas (asynchronous replication). */
+    "replication-lag": timeDist.default("1ms"),
+    /** sim plan --cluster: the most commands per second one node serves. */
+    "node-max-ops": z.number().positive("must be greater than 0").finite("must be finite").default(100_000),
+  })
+  .strict();
+
 /** A scheduled event: {at: 10m, action: flushall | restart | prewarm, …}. */
 const event = z
   .object({
@@ -658,6 +734,17 @@ const event = z
     downtime: duration(false).optional(),
     keys: fraction().optional(),
     kind: oneOf(CRASH_KINDS).optional(),
+    // cluster events (reshard, add-node, remove-node, failover, replica-resync)
+    node: int(0, MAX_MASTERS).optional(),
+    to: int(0, MAX_MASTERS).optional(),
+    /** reshard: how many slots (a number), or which (ranges: "0-99,200"). */
+    slots: leaf<string | number | (string | number)[]>((v, ctx) => {
+      if (typeof v === "number") {
+        if (!Number.isInteger(v) || v < 1 || v > CLUSTER_SLOTS) issue(ctx, `${show(v)} is not a number of slots from 1 to ${CLUSTER_SLOTS} (or give ranges: "0-99,200")`);
+      } else if (parseSlotRanges(v) === null) issue(ctx, `${show(v)} is not a number of slots or a list of hash slots 0–${CLUSTER_SLOTS - 1} (e.g. 1000, or "0-99,200")`);
+    }).optional(),
+    rate: z.number().positive("must be greater than 0").finite("must be finite").optional(),
+    rebalance: yesno("yes").optional(),
   })
   .strict();
 
@@ -674,7 +761,7 @@ const workload = z
   })
   .strict();
 
-export const scenarioSchema = z
+const scenarioBase = z
   .object({
     /** Names the result directory results/<name>/: one path component. */
     name: z
@@ -694,6 +781,7 @@ export const scenarioSchema = z
     app: appSection.optional(),
     database: databaseSection.optional(),
     events: z.array(event).optional(),
+    cluster: clusterSection.optional(),
     workload,
     output: z
       .object({
@@ -725,8 +813,9 @@ export const scenarioSchema = z
       })
       .optional(),
   })
-  .strict()
-  .superRefine((sc, ctx) => {
+  .strict();
+
+export const scenarioSchema = scenarioBase.superRefine((sc, ctx) => {
     const w = sc.workload;
     if (w.trace && w.classes) issue(ctx, `give either classes or trace, not both`, ["workload", "trace"]);
     if (parseFraction(w.sampling) === 0) issue(ctx, `0 keeps no key: give a sampling rate above 0 (e.g. 10%)`, ["workload", "sampling"]);
@@ -764,12 +853,88 @@ export const scenarioSchema = z
       if (e.action === "prewarm" && e.keys === undefined) issue(ctx, `missing: the fraction of each class's hottest keys to load (e.g. 20%)`, ["events", i, "keys"]);
       if (sc.duration !== undefined && (parseDuration(e.at) ?? 0) >= (parseDuration(sc.duration) ?? Infinity)) issue(ctx, `${show(e.at)} is not before the end of the run (${show(sc.duration)})`, ["events", i, "at"]);
     });
+    if (sc.cluster) clusterChecks(sc, ctx);
+    else
+      (sc.events ?? []).forEach((e, i) => {
+        if (CLUSTER_EVENTS.includes(e.action)) issue(ctx, `${e.action} needs a cluster section (cluster: {masters: 3})`, ["events", i, "action"]);
+      });
+    (sc.events ?? []).forEach((e, i) => {
+      const takes = CLUSTER_EVENT_FIELDS[e.action];
+      for (const k of ["node", "to", "slots", "rate", "rebalance"] as const)
+        if (e[k] !== undefined && !(takes ?? []).includes(k)) issue(ctx, `${e.action} takes no ${k}${takes ? ` (it takes ${takes.join(", ")})` : ""}`, ["events", i, k]);
+    });
     if (w.classes && w.classes.every((c) => c.share === 0) && !w.phases) issue(ctx, `every class has share 0: no traffic`, ["workload", "classes"]);
     (w.phases ?? []).forEach((p, i) => {
       for (const name of Object.keys(p.classes ?? {}))
         if (!names.has(name)) issue(ctx, `${show(name)} is not a class name; classes: ${[...names].join(", ")}`, ["workload", "phases", i, "classes", name]);
     });
   });
+
+/** The events of a cluster, and the fields each takes. */
+const CLUSTER_EVENT_FIELDS: Partial<Record<string, readonly string[]>> = {
+  reshard: ["node", "to", "slots", "rate"],
+  "add-node": ["rebalance", "rate"],
+  "remove-node": ["node", "rate"],
+  failover: ["node"],
+  "replica-resync": ["node"],
+};
+const CLUSTER_EVENTS: readonly string[] = Object.keys(CLUSTER_EVENT_FIELDS);
+
+/** The checks of a scenario with a cluster section. */
+function clusterChecks(sc: z.output<typeof scenarioBase>, ctx: Ctx): void {
+  const c = sc.cluster!;
+  const n = c.masters;
+  (sc.workload.classes ?? []).forEach((k, i) => {
+    if (k.db !== 0) issue(ctx, `${k.db}: a cluster has DB 0 only (Redis Cluster refuses SELECT)`, ["workload", "classes", i, "db"]);
+  });
+  if (sc.database) issue(ctx, `cache-aside clients and a database in front of a cluster are not modelled yet; drop database (cache-aside classes then GET and SET on a miss themselves)`, ["database"]);
+  if (sc.persistence || sc.host) issue(ctx, `persistence costs on a cluster's nodes are not modelled yet`, [sc.persistence ? "persistence" : "host"]);
+  if (c.slots !== "even") {
+    const owner = new Int32Array(CLUSTER_SLOTS).fill(-1);
+    c.slots.forEach((a, i) => {
+      if (a.node >= n) issue(ctx, `${a.node} is not a master (masters: ${n}, numbered 0–${n - 1})`, ["cluster", "slots", i, "node"]);
+      for (const slot of parseSlotRanges(a.ranges) ?? []) {
+        if (owner[slot] >= 0 && owner[slot] !== i) issue(ctx, `slot ${slot} is given twice (also in entry ${owner[slot]})`, ["cluster", "slots", i, "ranges"]);
+        owner[slot] = i;
+      }
+    });
+    const missing = owner.indexOf(-1);
+    if (missing >= 0) issue(ctx, `slot ${missing} is served by no master: every slot 0–${CLUSTER_SLOTS - 1} needs one (as redis-cli --cluster check wants)`, ["cluster", "slots"]);
+  }
+  const seen = new Set<number>();
+  (c.nodes ?? []).forEach((o, i) => {
+    if (o.node >= n) issue(ctx, `${o.node} is not a master (masters: ${n}, numbered 0–${n - 1})`, ["cluster", "nodes", i, "node"]);
+    if (seen.has(o.node)) issue(ctx, `node ${o.node} has two overrides`, ["cluster", "nodes", i, "node"]);
+    seen.add(o.node);
+    if (o.databases !== undefined) issue(ctx, `a cluster node has DB 0 only`, ["cluster", "nodes", i, "databases"]);
+  });
+  // the masters an event may name: those of the scenario, and those add-node adds before it
+  let masters = n;
+  [...(sc.events ?? [])]
+    .map((e, i) => [e, i] as const)
+    .sort(([a], [b]) => (parseDuration(a.at) ?? 0) - (parseDuration(b.at) ?? 0))
+    .forEach(([e, i]) => {
+      const at = ["events", i];
+      const need = (k: "node" | "to") => {
+        if (e[k] === undefined) issue(ctx, `missing: the master ${k === "node" ? (e.action === "reshard" ? "the slots move from" : "it acts on") : "the slots move to"} (0–${masters - 1})`, [...at, k]);
+        else if (e[k]! >= masters) issue(ctx, `${e[k]} is not a master at ${show(e.at)} (masters then: ${masters}, numbered 0–${masters - 1})`, [...at, k]);
+      };
+      if (e.action === "reshard") {
+        need("node");
+        need("to");
+        if (e.node !== undefined && e.node === e.to) issue(ctx, `the slots would move from node ${e.node} to itself`, [...at, "to"]);
+        if (e.slots === undefined) issue(ctx, `missing: how many slots to move (e.g. 1000) or which ("0-999")`, [...at, "slots"]);
+      } else if (e.action === "add-node") masters++;
+      else if (e.action === "remove-node") {
+        need("node");
+        if (masters === 1) issue(ctx, `the cluster's only master cannot be removed`, at);
+        masters--;
+      } else if (e.action === "failover" || e.action === "replica-resync") {
+        need("node");
+        if (c["replicas-per-master"] === 0) issue(ctx, `${e.action} needs replicas (cluster.replicas-per-master is 0)`, [...at, "action"]);
+      }
+    });
+}
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -1,5 +1,6 @@
 import type { QuantileDist } from "../core/distributions.ts";
 import type { TtlDist } from "./distributions.ts";
+import type { HashTag } from "../cluster/config.ts";
 
 /*
  * The workload settings the generator runs on (a scenario's `workload` section, compiled by
@@ -63,6 +64,8 @@ export interface ClassPlan {
   opsCum: [number, number];
   /** Settings per phase (one entry when the scenario has no phases). */
   phases: ClassPhase[];
+  /** How its key names carry a hash tag (workload/keys.ts). */
+  hashTag: HashTag;
 }
 
 export interface PhasePlan {
@@ -114,6 +117,8 @@ export interface WorkloadPlan {
 /** What the generator reads of a run's plan (parts/plan.ts's Plan has it). */
 export interface GeneratorPlan {
   seed: number;
+  /** Present in a cluster run: the generator then gives each key's hash slot when it declares it. */
+  cluster?: unknown;
   /** Simulated duration, µs; Infinity for a run with no end. */
   durationUs: number;
   workload: WorkloadPlan;

@@ -3,6 +3,8 @@ import { MAX_KEYS, MODE_CACHE_ASIDE, POP_HOTSET, POP_ZIPF, type ClassPhase, type
 import { digits } from "../core/digits.ts";
 import { OP_CACHE_GET, OP_DEL, OP_GET, OP_SET, type KeyRegistry, type Request, type RequestSource } from "./request.ts";
 import { ZipfSampler } from "./zipf.ts";
+import { ClassSlots, keyLength, keyName } from "./keys.ts";
+import { TAG_NONE } from "../cluster/config.ts";
 import { InputError } from "../errors.ts";
 
 /*
@@ -10,7 +12,7 @@ import { InputError } from "../errors.ts";
  * picks a key class by share, a key by the class's popularity, and an operation by the class's mode.
  * Nothing is materialised: each request is drawn when the server loop asks for it.
  *
- * Keys are named `<key-prefix>:<index>`, which fixes their length (and so their memory) and lets
+ * Keys are named `<key-prefix>:<index>` (with a hash tag if the class has one: workload/keys.ts), which fixes their length (and so their memory) and lets
  * `sim replay` send the same names to a real server. A key's value size is a fixed function of the key
  * (a hash of the seed, class and index through the size distribution's quantile), so a key refilled
  * after an eviction has the same size again, as a real cached object would. A write's TTL (with its
@@ -30,9 +32,12 @@ class ClassState {
   zipf: ZipfSampler | null = null;
   offsetKeys = 0;
   hotN = 0;
-  constructor(plan: ClassPlan, index: number) {
+  /** The hash slots of its keys, in a cluster run (null otherwise). */
+  slots: ClassSlots | null;
+  constructor(plan: ClassPlan, index: number, cluster: boolean) {
     this.plan = plan;
     this.index = index;
+    this.slots = cluster ? new ClassSlots(plan) : null;
   }
 }
 
@@ -60,26 +65,34 @@ export class Generator implements RequestSource {
     this.rngKeys = streams.get("keys");
     this.rngOps = streams.get("ops");
     this.poisson = plan.workload.arrivals === "poisson";
-    this.classes = plan.workload.classes.map((c, i) => new ClassState(c, i));
+    this.classes = plan.workload.classes.map((c, i) => new ClassState(c, i, plan.cluster !== undefined));
     for (const c of this.classes) {
       if (c.plan.keys < 0) continue;
       c.base = this.nextId;
       this.nextId += c.plan.keys;
     }
     this.boundedKeys = this.nextId;
-    // Declare every bounded key (db and name length) up front, in one pass.
+    // Declare every bounded key (db, name length and, in a cluster, hash slot) up front, in one pass.
     for (const c of this.classes) {
       if (c.plan.keys < 0) continue;
-      const fixed = c.plan.prefix.length + 1;
-      reg.defineKey(c.base + c.plan.keys - 1, c.plan.db, fixed + digits(c.plan.keys - 1));
-      for (let i = 0; i < c.plan.keys; i++) reg.defineKey(c.base + i, c.plan.db, fixed + digits(i));
+      const n = c.plan.keys, db = c.plan.db, slots = c.slots;
+      if (slots !== null) {
+        for (let i = 0; i < n; i++) reg.defineKey(c.base + i, db, keyLength(c.plan, i), slots.slot(i));
+      } else if (c.plan.hashTag.kind === TAG_NONE) {
+        const fixed = c.plan.prefix.length + 1;
+        reg.defineKey(c.base + n - 1, db, fixed + digits(n - 1));
+        for (let i = 0; i < n; i++) reg.defineKey(c.base + i, db, fixed + digits(i));
+      } else {
+        reg.defineKey(c.base + n - 1, db, keyLength(c.plan, n - 1));
+        for (let i = 0; i < n; i++) reg.defineKey(c.base + i, db, keyLength(c.plan, i));
+      }
     }
     this.enterPhase(0);
   }
 
   /** The key name of a generated key id (for `sim replay` and debugging). */
   keyName(cls: number, index: number): string {
-    return `${this.classes[cls].plan.prefix}:${index}`;
+    return keyName(this.classes[cls].plan, index);
   }
 
   /**
@@ -187,7 +200,7 @@ export class Generator implements RequestSource {
       const id = this.nextId++;
       if (id >= MAX_KEYS) throw new InputError(`class ${plan.name}: more than ${MAX_KEYS} keys created; shorten the run or lower new-keys`);
       const index = c.createdN;
-      this.reg.defineKey(id, plan.db, plan.prefix.length + 1 + digits(index));
+      this.reg.defineKey(id, plan.db, keyLength(plan, index), c.slots === null ? -1 : c.slots.slot(index));
       if (c.createdN === c.created.length) {
         const g = new Int32Array(Math.max(1024, c.created.length * 2));
         g.set(c.created);

@@ -28,8 +28,12 @@ export interface RequestSource {
   fill(req: Request): void;
 }
 
-/** Where sources declare key ids before first use (the server's keyspace). */
+/**
+ * Where sources declare key ids before first use (the server's keyspace; in a cluster the key map,
+ * cluster/keymap.ts). `slot`: the key's hash slot when the source knows it (the generator in a cluster
+ * run), else −1 or absent (the key map then asks the source for the name).
+ */
 export interface KeyRegistry {
-  defineKey(key: number, db: number, keyLen: number): void;
+  defineKey(key: number, db: number, keyLen: number, slot?: number): void;
 }
 
